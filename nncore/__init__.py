@@ -1,0 +1,34 @@
+"""nncore: a small, fast neural-network core.
+
+The perceptron-to-MNIST path of "Deep Learning from Scratch" as a library, with
+compiled Cython kernels and a NumPy implementation of the same contract.
+
+>>> import nncore
+>>> nncore.BACKEND in ("cython", "python")
+True
+"""
+from ._config import show_config
+from ._kernels import BACKEND
+from ._version import __version__
+from .functions import (
+    affine,
+    identity_function,
+    relu,
+    sigmoid,
+    softmax,
+    step_function,
+    tanh,
+)
+
+__all__ = [
+    "BACKEND",
+    "__version__",
+    "show_config",
+    "step_function",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "identity_function",
+    "softmax",
+    "affine",
+]

@@ -1,0 +1,57 @@
+"""Choose the kernel backend once, at import.
+
+``NNCORE_IMPLEMENTATION`` selects it:
+
+``auto`` (default)
+    the compiled extension when it is installed; a pure install uses NumPy
+    silently, and an extension that exists but fails to import falls back to
+    NumPy with a warning that says why.
+``cython``
+    the compiled extension or an ImportError that says how to build it.
+``python``
+    the NumPy kernels; the extension is never imported.
+"""
+import importlib.util
+import os
+import warnings
+
+from . import _kernels_py
+
+_CHOICES = ("auto", "cython", "python")
+REQUESTED = os.environ.get("NNCORE_IMPLEMENTATION", "auto").strip().lower() or "auto"
+if REQUESTED not in _CHOICES:
+    raise ImportError(
+        f"NNCORE_IMPLEMENTATION must be one of {', '.join(_CHOICES)}; got {REQUESTED!r}"
+    )
+
+FALLBACK_REASON = None
+_BUILD_HINT = (
+    "build it with `pip install .` from a source checkout (needs a C compiler; "
+    "Cython is fetched by pip), or set NNCORE_IMPLEMENTATION=python to use the "
+    "NumPy kernels"
+)
+
+if REQUESTED == "python":
+    impl = _kernels_py
+    FALLBACK_REASON = "NNCORE_IMPLEMENTATION=python"
+else:
+    try:
+        from . import _kernels_c as impl
+    except ImportError as exc:
+        if REQUESTED == "cython":
+            raise ImportError(
+                f"NNCORE_IMPLEMENTATION=cython but the compiled extension "
+                f"nncore._kernels_c cannot be imported ({exc}); {_BUILD_HINT}"
+            ) from exc
+        impl = _kernels_py
+        if importlib.util.find_spec(__package__ + "._kernels_c") is None:
+            FALLBACK_REASON = "the compiled extension is not installed (pure build)"
+        else:
+            FALLBACK_REASON = f"the compiled extension failed to import: {exc}"
+            warnings.warn(
+                f"nncore: using the NumPy kernels because {FALLBACK_REASON}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+
+BACKEND = "python" if impl is _kernels_py else "cython"

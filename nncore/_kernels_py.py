@@ -1,0 +1,103 @@
+"""NumPy kernels: the specification of every kernel, and the pure-Python fallback.
+
+The compiled module ``nncore._kernels_c`` (built from ``src_pyx/``) has exactly
+these names and this contract.  Callers have already validated everything:
+
+* arrays are C-contiguous and share one dtype, float32 or float64;
+* shapes match; ``out`` is written in full and may *be* ``x`` for
+  :func:`activate` and :func:`softmax_rows`, but never partially overlaps;
+* nothing here raises on data, and float32 stays float32.
+
+NaN policy (both backends): every activation maps NaN to NaN; ``step(0) == 0``
+(strictly ``x > 0``, as in the book); ``relu(-0.0) == +0.0``; a softmax row
+holding NaN or ``+inf`` is all NaN.
+"""
+import numpy as np
+
+BUILD_INFO = {}
+
+ACTIVATION_CODES = {
+    "identity": 0,
+    "step": 1,
+    "sigmoid": 2,
+    "tanh": 3,
+    "relu": 4,
+    "softmax": 5,
+}
+_IDENTITY, _STEP, _SIGMOID, _TANH, _RELU, _SOFTMAX = range(6)
+
+
+def _sigmoid(x, out):
+    # exp is only ever taken of -|x| <= 0, so it cannot overflow:
+    # x >= 0: 1 / (1 + e^-x);  x < 0: e^x / (1 + e^x)
+    # (NaN >= 0 is False and e is NaN there, so NaN gives NaN)
+    e = np.exp(-np.abs(x))
+    num = np.where(x >= 0, 1, e).astype(x.dtype, copy=False)
+    np.divide(num, 1 + e, out=out)
+
+
+def _step(x, out):
+    # 1 where x > 0; NaN stays NaN; 0 elsewhere
+    nan = np.isnan(x)
+    np.greater(x, 0, out=out, casting="unsafe")
+    np.copyto(out, np.nan, where=nan)
+
+
+def _relu(x, out):
+    np.maximum(x, 0, out=out)
+
+
+def _activate_inplace(code, out):
+    # Floating-point warnings are not raised by kernels: NaN and inf follow the
+    # policy in the module docstring, silently, as in the compiled backend.
+    with np.errstate(all="ignore"):
+        _activate_inplace_quiet(code, out)
+
+
+def _activate_inplace_quiet(code, out):
+    if code == _SIGMOID:
+        _sigmoid(out, out)
+    elif code == _RELU:
+        _relu(out, out)
+    elif code == _TANH:
+        np.tanh(out, out=out)
+    elif code == _STEP:
+        _step(out, out)
+    elif code == _SOFTMAX:
+        _softmax_rows_quiet(out, out)
+
+
+def activate(x, act, out):
+    """out[:] = act(x) elementwise (any code but softmax); out may be x."""
+    if out is not x:
+        np.copyto(out, x)
+    _activate_inplace(act, out)
+
+
+def softmax_rows(x, out):
+    """Row-wise softmax of a 2-D array (max subtracted first)."""
+    with np.errstate(all="ignore"):
+        _softmax_rows_quiet(x, out)
+
+
+def _softmax_rows_quiet(x, out):
+    if x.size == 0:
+        return
+    shifted = x - x.max(axis=1, keepdims=True)
+    np.exp(shifted, out=out)
+    out /= out.sum(axis=1, keepdims=True)
+
+
+def dense(x, W, b, act, out):
+    """out = act(x @ W + b)."""
+    if out.size == 0:
+        return
+    with np.errstate(all="ignore"):
+        np.matmul(x, W, out=out)
+        out += b
+    _activate_inplace(act, out)
+
+
+def affine(x, W, b, out):
+    """out = x @ W + b"""
+    dense(x, W, b, _IDENTITY, out)

@@ -1,0 +1,224 @@
+"""Compiled kernels of nncore: the same contract as ``nncore/_kernels_py.py``.
+
+Every function here trusts its caller (``nncore/_validation.py`` and the public
+modules): arrays are C-contiguous, of one float dtype (float32 or float64), of
+matching shapes, and ``out`` never partially overlaps an input (it may *be* the
+input for the elementwise kernels and softmax).  Nothing here raises on data:
+the loops run without the GIL and without bounds checks (unless built with
+``NNCORE_CYTHON_DEBUG=1``).
+
+float32 is computed in float32 (``expf``, ``tanhf``); float64 in float64.
+"""
+from cython cimport floating
+from libc.math cimport exp, expf, tanh, tanhf
+
+cdef extern from *:
+    """
+    #ifndef NNCORE_CYTHON_DEBUG
+    #define NNCORE_CYTHON_DEBUG 0
+    #endif
+    #ifndef NNCORE_CFLAGS
+    #define NNCORE_CFLAGS ""
+    #endif
+    #if defined(__clang__)
+    #define NNCORE_COMPILER "clang " __clang_version__
+    #elif defined(__GNUC__)
+    #define NNCORE_COMPILER "gcc " __VERSION__
+    #elif defined(_MSC_VER)
+    #define NNCORE_COMPILER "msvc"
+    #else
+    #define NNCORE_COMPILER "unknown"
+    #endif
+    static const int nncore_debug_build = NNCORE_CYTHON_DEBUG;
+    static const char *nncore_cflags = NNCORE_CFLAGS;
+    static const char *nncore_compiler = NNCORE_COMPILER;
+    """
+    const int nncore_debug_build
+    const char *nncore_cflags
+    const char *nncore_compiler
+
+BUILD_INFO = {
+    "debug": bool(nncore_debug_build),
+    "cflags": nncore_cflags.decode("ascii", "replace"),
+    "compiler": nncore_compiler.decode("ascii", "replace"),
+}
+
+# Activation codes shared with nncore/_kernels_py.py (a test checks they agree).
+cdef enum:
+    ACT_IDENTITY = 0
+    ACT_STEP = 1
+    ACT_SIGMOID = 2
+    ACT_TANH = 3
+    ACT_RELU = 4
+    ACT_SOFTMAX = 5
+
+ACTIVATION_CODES = {
+    "identity": ACT_IDENTITY,
+    "step": ACT_STEP,
+    "sigmoid": ACT_SIGMOID,
+    "tanh": ACT_TANH,
+    "relu": ACT_RELU,
+    "softmax": ACT_SOFTMAX,
+}
+
+
+# ---------------------------------------------------------------- scalar helpers
+
+cdef inline floating _exp(floating v) noexcept nogil:
+    if floating is float:
+        return expf(v)
+    else:
+        return exp(v)
+
+
+cdef inline floating _tanh1(floating v) noexcept nogil:
+    if floating is float:
+        return tanhf(v)
+    else:
+        return tanh(v)
+
+
+cdef inline floating _sigmoid1(floating v) noexcept nogil:
+    # Overflow-safe: exp is only ever taken of a non-positive number.
+    cdef floating e
+    if v >= 0:
+        return 1 / (1 + _exp(-v))
+    e = _exp(v)             # NaN lands here and stays NaN
+    return e / (1 + e)
+
+
+cdef inline floating _step1(floating v) noexcept nogil:
+    # 1 for v > 0, 0 for v <= 0 (so step(0) == 0, as in the book), NaN stays NaN.
+    if v > 0:
+        return 1
+    if v != v:
+        return v
+    return 0
+
+
+cdef inline floating _relu1(floating v) noexcept nogil:
+    # max(v, 0) with NaN propagated and relu(-0.0) == +0.0.
+    if v > 0:
+        return v
+    if v != v:
+        return v
+    return 0
+
+
+# ---------------------------------------------------------------- row helpers
+
+cdef void _softmax_row(const floating *src, floating *dst, Py_ssize_t m) noexcept nogil:
+    """softmax of one row; dst may be src.  A row holding NaN or +inf becomes NaN."""
+    cdef Py_ssize_t j
+    cdef floating mx, e, total = 0
+    if m == 0:
+        return
+    mx = src[0]
+    for j in range(1, m):
+        if src[j] > mx:
+            mx = src[j]
+    for j in range(m):
+        e = _exp(src[j] - mx)
+        dst[j] = e
+        total = total + e
+    for j in range(m):
+        dst[j] = dst[j] / total
+
+
+cdef void _activate(int act, floating *row, Py_ssize_t m) noexcept nogil:
+    """Apply activation ``act`` to ``m`` contiguous values in place."""
+    cdef Py_ssize_t j
+    if act == ACT_SIGMOID:
+        for j in range(m):
+            row[j] = _sigmoid1(row[j])
+    elif act == ACT_RELU:
+        for j in range(m):
+            row[j] = _relu1(row[j])
+    elif act == ACT_TANH:
+        for j in range(m):
+            row[j] = _tanh1(row[j])
+    elif act == ACT_STEP:
+        for j in range(m):
+            row[j] = _step1(row[j])
+    elif act == ACT_SOFTMAX:
+        _softmax_row(row, row, m)
+
+
+cdef void _dense_rows(const floating *x, const floating *W, const floating *b,
+                      floating *out, Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out,
+                      int act) noexcept nogil:
+    """out[i, :] = act(x[i, :] @ W + b) for n rows; W is (n_in, n_out), C order.
+
+    Each output row is computed while it is hot in cache: bias first, then one
+    scaled row of W added per input value (a contiguous, vectorisable inner loop),
+    then the activation.
+    """
+    cdef Py_ssize_t i, j, k
+    cdef floating xv
+    cdef floating *orow
+    cdef const floating *xrow
+    cdef const floating *wrow
+    for i in range(n):
+        orow = out + i * n_out
+        xrow = x + i * n_in
+        for j in range(n_out):
+            orow[j] = b[j]
+        for k in range(n_in):
+            xv = xrow[k]
+            wrow = W + k * n_out
+            for j in range(n_out):
+                orow[j] = orow[j] + xv * wrow[j]
+        _activate(act, orow, n_out)
+
+
+# ---------------------------------------------------------------- kernels
+
+def activate(const floating[::1] x, int act, floating[::1] out):
+    """out[:] = act(x) elementwise (any code but softmax); out may be x.
+
+    step: 1 where x > 0, 0 where x <= 0; sigmoid: 1 / (1 + exp(-x)) without
+    overflow; relu: max(x, 0).  NaN stays NaN in every activation.
+    """
+    cdef Py_ssize_t i, n = x.shape[0]
+    if n == 0:
+        return
+    with nogil:
+        if &out[0] != &x[0]:
+            for i in range(n):
+                out[i] = x[i]
+        _activate(act, &out[0], n)
+
+
+def softmax_rows(const floating[:, ::1] x, floating[:, ::1] out):
+    """Row-wise softmax of a 2-D array (max subtracted first)."""
+    cdef Py_ssize_t i, n = x.shape[0], m = x.shape[1]
+    if n == 0 or m == 0:
+        return
+    with nogil:
+        for i in range(n):
+            _softmax_row(&x[i, 0], &out[i, 0], m)
+
+
+def dense(const floating[:, ::1] x, const floating[:, ::1] W, const floating[::1] b,
+          int act, floating[:, ::1] out):
+    """out = act(x @ W + b) in one pass over the output rows."""
+    cdef Py_ssize_t n = x.shape[0], n_in = W.shape[0], n_out = W.shape[1]
+    cdef Py_ssize_t i, j
+    if n == 0 or n_out == 0:
+        return
+    if n_in == 0:
+        # x @ W is all zeros: the output is the bias, then the activation
+        with nogil:
+            for i in range(n):
+                for j in range(n_out):
+                    out[i, j] = b[j]
+                _activate(act, &out[i, 0], n_out)
+        return
+    with nogil:
+        _dense_rows(&x[0, 0], &W[0, 0], &b[0], &out[0, 0], n, n_in, n_out, act)
+
+
+def affine(const floating[:, ::1] x, const floating[:, ::1] W, const floating[::1] b,
+           floating[:, ::1] out):
+    """out = x @ W + b"""
+    dense(x, W, b, ACT_IDENTITY, out)

@@ -1,0 +1,43 @@
+"""Shared fixtures: every kernel test runs once per available backend.
+
+Under ``NNCORE_IMPLEMENTATION=python`` only the NumPy backend runs (the suite then
+proves the pure path on its own); otherwise both run, and under
+``NNCORE_IMPLEMENTATION=cython`` a missing extension is an error, not a skip.
+"""
+import importlib
+
+import numpy as np
+import pytest
+
+from nncore import _kernels, _kernels_py
+
+
+def _kernel_modules():
+    modules = {"python": _kernels_py}
+    if _kernels.REQUESTED != "python":
+        try:
+            modules["cython"] = importlib.import_module("nncore._kernels_c")
+        except ImportError:
+            if _kernels.REQUESTED == "cython":
+                raise
+    return modules
+
+
+KERNEL_MODULES = _kernel_modules()
+
+
+@pytest.fixture(params=sorted(KERNEL_MODULES))
+def backend(request, monkeypatch):
+    """Run the test with ``nncore``'s kernels switched to one backend."""
+    monkeypatch.setattr(_kernels, "impl", KERNEL_MODULES[request.param])
+    return request.param
+
+
+@pytest.fixture(params=[np.float32, np.float64], ids=["f32", "f64"])
+def dtype(request):
+    return np.dtype(request.param)
+
+
+def tolerance(dtype):
+    """(rtol, atol) for comparing a result in ``dtype`` with a float64 oracle."""
+    return (2e-6, 1e-6) if np.dtype(dtype) == np.float32 else (1e-13, 1e-14)
