@@ -44,14 +44,24 @@ else:
                 f"nncore._kernels_c cannot be imported ({exc}); {_BUILD_HINT}"
             ) from exc
         impl = _kernels_py
-        if importlib.util.find_spec(__package__ + "._kernels_c") is None:
-            FALLBACK_REASON = "the compiled extension is not installed (pure build)"
-        else:
+        _here = os.path.dirname(os.path.abspath(__file__))
+        if importlib.util.find_spec(__package__ + "._kernels_c") is not None:
             FALLBACK_REASON = f"the compiled extension failed to import: {exc}"
+        elif os.path.exists(os.path.join(_here, os.pardir, "src_pyx")):
+            # Python put the current folder, a source checkout, ahead of the installed
+            # package, and that tree holds no compiled kernels.
+            FALLBACK_REASON = (
+                f"nncore was imported from the source checkout {os.path.dirname(_here)}, "
+                "which holds no compiled kernels; run Python from another folder to use "
+                "the installed package"
+            )
+        if FALLBACK_REASON:
             warnings.warn(
                 f"nncore: using the NumPy kernels because {FALLBACK_REASON}",
                 RuntimeWarning,
                 stacklevel=2,
             )
+        else:
+            FALLBACK_REASON = "the compiled extension is not installed (pure build)"
 
 BACKEND = "python" if impl is _kernels_py else "cython"

@@ -101,3 +101,23 @@ def test_build_info_of_extension():
     info = KERNEL_MODULES["cython"].BUILD_INFO
     assert set(info) >= {"debug", "cflags", "compiler"}
     assert isinstance(info["debug"], bool)
+
+
+def test_source_checkout_without_build_is_reported(tmp_path):
+    """Importing an unbuilt source tree (python -c from a checkout) must not be silent."""
+    pkg = _pure_copy(tmp_path)
+    (tmp_path / "src_pyx").mkdir()
+    code = f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import nncore; print(nncore.BACKEND)"
+    res = _run(code, NNCORE_IMPLEMENTATION="auto")
+    assert res.returncode == 0 and res.stdout.strip() == "python"
+    assert "imported from the source checkout" in res.stderr and str(pkg.parent) in res.stderr
+
+
+def test_command_line_info():
+    script = os.path.join(os.path.dirname(sys.executable), "nncore")
+    res = subprocess.run([script, "info"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert f"backend:         {nncore.BACKEND}" in res.stdout
+    res = subprocess.run([sys.executable, "-m", "nncore"], capture_output=True, text=True,
+                         cwd=os.path.dirname(nncore.__file__) + "/..")
+    assert res.returncode == 2 and "usage: nncore" in res.stderr
