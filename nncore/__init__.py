@@ -10,6 +10,9 @@ True
 from ._config import show_config
 from ._kernels import BACKEND
 from ._version import __version__
+from .io import NetworkFileError, load, load_legacy_pickle
+from .network import Dense, Network
+from .perceptron import AND, NAND, OR, XOR, Perceptron, PerceptronFit
 from .functions import (
     affine,
     identity_function,
@@ -31,4 +34,15 @@ __all__ = [
     "identity_function",
     "softmax",
     "affine",
+    "Perceptron",
+    "PerceptronFit",
+    "AND",
+    "NAND",
+    "OR",
+    "XOR",
+    "Dense",
+    "Network",
+    "load",
+    "load_legacy_pickle",
+    "NetworkFileError",
 ]

@@ -101,3 +101,27 @@ def dense(x, W, b, act, out):
 def affine(x, W, b, out):
     """out = x @ W + b"""
     dense(x, W, b, _IDENTITY, out)
+
+
+class Forward:
+    """A network's forward pass: ``plan(x, out)`` (the compiled twin runs it in one call).
+
+    ``Ws[l]`` is ``(n_l, n_{l+1})``, ``bs[l]`` is ``(n_{l+1},)``, ``acts[l]`` is the
+    code of layer ``l``'s activation and ``out_act`` the code of the output
+    activation applied after the last layer.  The plan keeps references to the
+    arrays, so in-place changes to them are seen by the next call.
+    """
+
+    def __init__(self, Ws, bs, acts, out_act):
+        self.layers = list(zip(Ws, bs, acts))
+        self.out_act = out_act
+
+    def __call__(self, x, out):
+        src = x
+        last = len(self.layers) - 1
+        for i, (W, b, act) in enumerate(self.layers):
+            dst = out if i == last else np.empty((x.shape[0], W.shape[1]), x.dtype)
+            dense(src, W, b, act, dst)
+            src = dst
+        if self.out_act != _IDENTITY:
+            _activate_inplace(self.out_act, out)

@@ -222,3 +222,136 @@ def affine(const floating[:, ::1] x, const floating[:, ::1] W, const floating[::
            floating[:, ::1] out):
     """out = x @ W + b"""
     dense(x, W, b, ACT_IDENTITY, out)
+
+
+# ---------------------------------------------------------------- whole network
+
+from libc.stdlib cimport malloc, free
+
+cdef enum:
+    # Rows pushed through all layers together: small enough that the two
+    # ping-pong workspaces stay in L1/L2, large enough to reuse each weight row.
+    FORWARD_CHUNK = 64
+
+
+cdef void _forward(const floating *x, floating *out, Py_ssize_t n,
+                   const floating **Ws, const floating **bs, const Py_ssize_t *sizes,
+                   const int *acts, int n_layers, int out_act, floating *work,
+                   Py_ssize_t stride) noexcept nogil:
+    """Push n rows of x through every layer; the last layer writes into out.
+
+    sizes holds n_layers + 1 widths; work holds two buffers of ``stride`` values.
+    """
+    cdef Py_ssize_t r0, rows, r
+    cdef int l
+    cdef const floating *src
+    cdef floating *dst
+    cdef Py_ssize_t chunk = FORWARD_CHUNK
+    r0 = 0
+    while r0 < n:
+        rows = n - r0 if n - r0 < chunk else chunk
+        src = x + r0 * sizes[0]
+        for l in range(n_layers):
+            if l == n_layers - 1:
+                dst = out + r0 * sizes[n_layers]
+            else:
+                dst = work + (l % 2) * stride
+            _dense_rows(src, Ws[l], bs[l], dst, rows, sizes[l], sizes[l + 1], acts[l])
+            src = dst
+        if out_act != ACT_IDENTITY:
+            for r in range(rows):
+                _activate(out_act, out + (r0 + r) * sizes[n_layers], sizes[n_layers])
+        r0 += rows
+
+
+cdef const void *_data(object array, bint double_precision) except? NULL:
+    """Address of a validated C-contiguous float array's data (NULL when empty)."""
+    cdef const double[::1] d
+    cdef const float[::1] f
+    flat = array.reshape(-1)
+    if flat.shape[0] == 0:
+        return NULL
+    if double_precision:
+        d = flat
+        return &d[0]
+    f = flat
+    return &f[0]
+
+
+cdef class Forward:
+    """A network's forward pass as one compiled call: ``plan(x, out)``.
+
+    Built once from C-contiguous weight matrices ``Ws[l]`` of shape
+    ``(sizes[l], sizes[l + 1])``, biases ``bs[l]`` and activation codes; holds
+    references to those arrays, so in-place changes to them are seen by the
+    next call.  Calls need no GIL and share nothing mutable, so threads may use
+    one plan at once.
+    """
+    cdef list _arrays
+    cdef int n_layers, out_act
+    cdef bint double_precision
+    cdef const void **Ws
+    cdef const void **bs
+    cdef Py_ssize_t *sizes
+    cdef int *acts
+    cdef Py_ssize_t max_width
+
+    def __cinit__(self, list Ws, list bs, list acts, int out_act):
+        cdef Py_ssize_t l, n = len(Ws)
+        self.n_layers = <int>n
+        self.out_act = out_act
+        self.double_precision = Ws[0].dtype.itemsize == 8
+        self._arrays = list(Ws) + list(bs)
+        self.Ws = <const void **>malloc(n * sizeof(void *))
+        self.bs = <const void **>malloc(n * sizeof(void *))
+        self.sizes = <Py_ssize_t *>malloc((n + 1) * sizeof(Py_ssize_t))
+        self.acts = <int *>malloc(n * sizeof(int))
+        if not (self.Ws and self.bs and self.sizes and self.acts):
+            raise MemoryError()
+        self.sizes[0] = Ws[0].shape[0]
+        self.max_width = 1
+        for l in range(n):
+            self.Ws[l] = _data(Ws[l], self.double_precision)
+            self.bs[l] = _data(bs[l], self.double_precision)
+            self.sizes[l + 1] = Ws[l].shape[1]
+            self.acts[l] = acts[l]
+            if l < n - 1 and self.sizes[l + 1] > self.max_width:
+                self.max_width = self.sizes[l + 1]
+
+    def __dealloc__(self):
+        free(self.Ws)
+        free(self.bs)
+        free(self.sizes)
+        free(self.acts)
+
+    def __call__(self, x, out):
+        """out[:] = the network applied to x (2-D, C-contiguous, the plan's dtype)."""
+        if self.double_precision:
+            self._run_d(x, out)
+        else:
+            self._run_f(x, out)
+
+    cdef _run_d(self, const double[:, ::1] x, double[:, ::1] out):
+        self._run(x, out)
+
+    cdef _run_f(self, const float[:, ::1] x, float[:, ::1] out):
+        self._run(x, out)
+
+    cdef _run(self, const floating[:, ::1] x, floating[:, ::1] out):
+        cdef Py_ssize_t n = x.shape[0]
+        cdef Py_ssize_t rows = n if n < FORWARD_CHUNK else FORWARD_CHUNK
+        cdef Py_ssize_t stride = rows * self.max_width
+        cdef floating *work
+        cdef const floating *xp = NULL
+        if n == 0 or out.shape[1] == 0:
+            return
+        if x.shape[1]:
+            xp = &x[0, 0]
+        work = <floating *>malloc(2 * stride * sizeof(floating))
+        if work == NULL:
+            raise MemoryError()
+        with nogil:
+            _forward(xp, &out[0, 0], n, <const floating **>self.Ws,
+                     <const floating **>self.bs, self.sizes, self.acts, self.n_layers,
+                     self.out_act, work, stride)
+        free(work)

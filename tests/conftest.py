@@ -5,6 +5,7 @@ proves the pure path on its own); otherwise both run, and under
 ``NNCORE_IMPLEMENTATION=cython`` a missing extension is an error, not a skip.
 """
 import importlib
+import os
 
 import numpy as np
 import pytest
@@ -41,3 +42,29 @@ def dtype(request):
 def tolerance(dtype):
     """(rtol, atol) for comparing a result in ``dtype`` with a float64 oracle."""
     return (2e-6, 1e-6) if np.dtype(dtype) == np.float32 else (1e-13, 1e-14)
+
+
+SHARED_MNIST = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "shared",
+                            "datasets", "mnist")
+SHARED_REFERENCE = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "shared",
+                                "reference")
+
+
+def _shared_dir(path, what):
+    if os.path.isdir(path):
+        return os.path.abspath(path)
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} not found at {path}: CI must provide ../shared")
+    pytest.skip(f"{what} not found at {path}")
+
+
+@pytest.fixture(scope="session")
+def mnist_dir():
+    """The full MNIST IDX files: $NNCORE_DATA, else ../shared/datasets/mnist."""
+    return _shared_dir(os.environ.get("NNCORE_DATA") or SHARED_MNIST, "MNIST data")
+
+
+@pytest.fixture(scope="session")
+def reference_dir():
+    """../shared/reference: the book's sample_weight.pkl and the CSV samples."""
+    return _shared_dir(SHARED_REFERENCE, "reference files")

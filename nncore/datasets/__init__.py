@@ -1,0 +1,1 @@
+"""Datasets: MNIST, read from verified IDX files."""
