@@ -6,6 +6,11 @@ Environment switches:
     build a pure-Python package (the NumPy kernels are used at run time).
 ``NNCORE_CYTHON_DEBUG=1``
     compile with bounds and wraparound checks on, for debugging the kernels.
+``NNCORE_PORTABLE=1``
+    compile for the architecture's baseline instruction set (a wheel that runs on
+    any CPU of the architecture).  By default a source build targets the building
+    machine's CPU (``-march=native``, AVX2/AVX-512 where present) when the
+    compiler accepts it.
 """
 import os
 import sys
@@ -16,6 +21,36 @@ from setuptools import Extension, setup
 
 def _flag(name):
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _compiler_accepts(flag):
+    """True when the C compiler builds a trivial file with ``flag``."""
+    import tempfile
+
+    from setuptools._distutils.ccompiler import new_compiler
+    from setuptools._distutils.errors import CompileError
+    from setuptools._distutils.sysconfig import customize_compiler
+
+    compiler = new_compiler()
+    customize_compiler(compiler)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "probe.c")
+        with open(src, "w") as f:
+            f.write("int main(void) { return 0; }\n")
+        try:
+            compiler.compile([src], output_dir=tmp, extra_postargs=[flag])
+        except CompileError:
+            return False
+    return True
+
+
+def _target_flags():
+    if sys.platform == "win32" or _flag("NNCORE_PORTABLE"):
+        return []
+    for flag in ("-march=native", "-mcpu=native"):
+        if _compiler_accepts(flag):
+            return [flag]
+    return []
 
 
 def _extensions():
@@ -35,7 +70,7 @@ def _extensions():
     if sys.platform == "win32":
         compile_args = ["/O2"]
     else:
-        compile_args = ["-O3"] + (["-UNDEBUG", "-O1", "-g"] if debug else [])
+        compile_args = ["-O3"] + _target_flags() + (["-UNDEBUG", "-O1", "-g"] if debug else [])
     macros = [
         ("NNCORE_CYTHON_DEBUG", "1" if debug else "0"),
         ("NNCORE_CFLAGS", '"' + " ".join(compile_args) + '"'),
@@ -46,6 +81,7 @@ def _extensions():
             [str(path)],
             extra_compile_args=compile_args,
             define_macros=macros,
+            include_dirs=["src_pyx"],
         )
         for path in sorted(Path("src_pyx").glob("*.pyx"))
     ]

@@ -37,6 +37,13 @@ cdef extern from *:
     const char *nncore_cflags
     const char *nncore_compiler
 
+cdef extern from "nncore_dense.h" nogil:
+    int NNCORE_RB
+    void nncore_block_d(const double *x, Py_ssize_t ldx, const double *W, const double *b,
+                        double *out, Py_ssize_t n_in, Py_ssize_t n_out)
+    void nncore_block_f(const float *x, Py_ssize_t ldx, const float *W, const float *b,
+                        float *out, Py_ssize_t n_in, Py_ssize_t n_out)
+
 BUILD_INFO = {
     "debug": bool(nncore_debug_build),
     "cflags": nncore_cflags.decode("ascii", "replace"),
@@ -149,16 +156,27 @@ cdef void _dense_rows(const floating *x, const floating *W, const floating *b,
                       int act) noexcept nogil:
     """out[i, :] = act(x[i, :] @ W + b) for n rows; W is (n_in, n_out), C order.
 
-    Each output row is computed while it is hot in cache: bias first, then one
-    scaled row of W added per input value (a contiguous, vectorisable inner loop),
-    then the activation.
+    Blocks of rows go through the register-blocked C kernel; leftover rows
+    (and single samples) add one scaled row of W per input value to the bias (a
+    contiguous, vectorisable inner loop).  Either way the sum runs over k in
+    order, and the activation is applied while the row is hot in cache.
     """
-    cdef Py_ssize_t i, j, k
+    cdef Py_ssize_t i = 0, j, k, r
     cdef floating xv
     cdef floating *orow
     cdef const floating *xrow
     cdef const floating *wrow
-    for i in range(n):
+    # blocks of NNCORE_RB rows: register-blocked, each row of W loaded once per block
+    while i + NNCORE_RB <= n:
+        if floating is double:
+            nncore_block_d(x + i * n_in, n_in, W, b, out + i * n_out, n_in, n_out)
+        else:
+            nncore_block_f(x + i * n_in, n_in, W, b, out + i * n_out, n_in, n_out)
+        for r in range(NNCORE_RB):
+            _activate(act, out + (i + r) * n_out, n_out)
+        i += NNCORE_RB
+    # the remaining rows (all of them for a single sample): one row at a time
+    while i < n:
         orow = out + i * n_out
         xrow = x + i * n_in
         for j in range(n_out):
@@ -169,6 +187,7 @@ cdef void _dense_rows(const floating *x, const floating *W, const floating *b,
             for j in range(n_out):
                 orow[j] = orow[j] + xv * wrow[j]
         _activate(act, orow, n_out)
+        i += 1
 
 
 # ---------------------------------------------------------------- kernels
