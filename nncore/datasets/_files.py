@@ -1,0 +1,175 @@
+"""Where MNIST files live, how they are verified, and how missing ones are downloaded.
+
+Every file is pinned by size and SHA-256.  A download is hashed while it streams
+into a temporary file in the data folder and renamed into place only when it
+verifies, so a folder never holds a partial or wrong file under a real name, and
+two processes downloading at once both end with verified files.
+"""
+import hashlib
+import os
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+
+#: name -> (gzip size in bytes, SHA-256), as published for the original database
+FILES = {
+    "train-images-idx3-ubyte.gz": (
+        9912422, "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
+    "train-labels-idx1-ubyte.gz": (
+        28881, "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
+    "t10k-images-idx3-ubyte.gz": (
+        1648877, "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
+    "t10k-labels-idx1-ubyte.gz": (
+        4542, "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+}
+SPLITS = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+}
+#: Tried in order; the original host no longer serves the files.
+DEFAULT_MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+SHIPPED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+_CHUNK = 1 << 16
+
+
+class DatasetDownloadError(OSError):
+    """A dataset file is missing and could not be downloaded from any mirror."""
+
+
+def get_data_home(data_home=None):
+    """The folder holding the MNIST files.
+
+    ``data_home`` if given, else the ``NNCORE_DATA`` environment variable, else a
+    per-user data folder: ``$XDG_DATA_HOME/nncore/mnist`` (``~/.local/share/...``)
+    on Linux, ``~/Library/Application Support/nncore/mnist`` on macOS and
+    ``%LOCALAPPDATA%\\nncore\\mnist`` on Windows.  Never the package's folder.
+    """
+    if data_home is None:
+        data_home = os.environ.get("NNCORE_DATA") or None
+    if data_home is not None:
+        return os.path.abspath(os.path.expanduser(os.fspath(data_home)))
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")
+    elif sys.platform == "darwin":
+        base = os.path.expanduser("~/Library/Application Support")
+    else:
+        base = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
+    return os.path.join(base, "nncore", "mnist")
+
+
+def mirrors_from(mirrors=None):
+    """The mirror list: the argument, else ``NNCORE_MNIST_MIRRORS`` (comma separated)."""
+    if mirrors is None:
+        env = os.environ.get("NNCORE_MNIST_MIRRORS", "").strip()
+        mirrors = [m for m in env.replace(" ", ",").split(",") if m] if env else DEFAULT_MIRRORS
+    if isinstance(mirrors, str):
+        mirrors = [mirrors]
+    return [m if m.endswith("/") else m + "/" for m in mirrors]
+
+
+def sha256_of(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def verified(path, name):
+    """True when ``path`` exists with the pinned size and SHA-256 of ``name``."""
+    size, digest = FILES[name]
+    return (os.path.isfile(path) and os.path.getsize(path) == size
+            and sha256_of(path) == digest)
+
+
+def _guidance(name, folder):
+    size, digest = FILES[name]
+    return (f"Place {name} ({size} bytes, sha256 {digest}) in {folder} by hand, or point "
+            f"data_home= or NNCORE_DATA at a folder that holds it.")
+
+
+def _fetch(url, name, folder, timeout):
+    """Download ``url`` into ``folder/name`` if it verifies; raise OSError/ValueError if not."""
+    size, digest = FILES[name]
+    h = hashlib.sha256()
+    got = 0
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
+            while True:
+                chunk = resp.read(_CHUNK)
+                if not chunk:
+                    break
+                got += len(chunk)
+                if got > size:
+                    raise ValueError(f"more than the expected {size} bytes")
+                h.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if got != size:
+            raise ValueError(f"short read: {got} of {size} bytes")
+        if h.hexdigest() != digest:
+            raise ValueError(f"sha256 mismatch: got {h.hexdigest()}")
+        os.replace(tmp, os.path.join(folder, name))
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def ensure(name, data_home=None, download=True, mirrors=None, timeout=30.0):
+    """Path of a verified copy of ``name``, downloading it when missing.
+
+    The shipped test split is used when the data folder does not hold it.
+    """
+    folder = get_data_home(data_home)
+    path = os.path.join(folder, name)
+    if os.path.exists(path):
+        if verified(path, name):
+            return path
+        if not download:
+            raise DatasetDownloadError(f"{path} does not match its pinned checksum. "
+                                       + _guidance(name, folder))
+    shipped = os.path.join(SHIPPED, name)
+    if not os.path.exists(path) and os.path.exists(shipped):
+        if not verified(shipped, name):
+            raise DatasetDownloadError(f"the shipped copy {shipped} is damaged: reinstall nncore")
+        return shipped
+    if not download:
+        raise DatasetDownloadError(f"{name} is not in {folder} and download=False. "
+                                   + _guidance(name, folder))
+    os.makedirs(folder, exist_ok=True)
+    errors = []
+    for mirror in mirrors_from(mirrors):
+        try:
+            _fetch(mirror + name, name, folder, timeout)
+            return path
+        except (OSError, ValueError, urllib.error.URLError) as exc:  # try the next mirror
+            errors.append(f"  {mirror}{name}: {type(exc).__name__}: {exc}")
+    raise DatasetDownloadError(
+        f"could not download {name} from any mirror:\n" + "\n".join(errors or ["  (no mirrors)"])
+        + "\n" + _guidance(name, folder)
+    )
+
+
+def clear_data_home(data_home=None):
+    """Remove the MNIST files (and leftover partial downloads) from the data folder.
+
+    Only files nncore itself writes are removed; the folder and anything else in
+    it stay.  Returns the list of removed paths.
+    """
+    folder = get_data_home(data_home)
+    removed = []
+    if not os.path.isdir(folder):
+        return removed
+    for entry in os.listdir(folder):
+        ours = entry in FILES or (entry.startswith(".") and entry.endswith(".part")
+                                  and entry[1:].split(".gz.")[0] + ".gz" in FILES)
+        if ours:
+            os.unlink(os.path.join(folder, entry))
+            removed.append(os.path.join(folder, entry))
+    return sorted(removed)
