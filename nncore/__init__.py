@@ -10,7 +10,11 @@ True
 from ._config import show_config
 from ._kernels import BACKEND
 from ._version import __version__
+from .gradient import numerical_gradient
 from .io import NetworkFileError, load, load_legacy_pickle
+from .losses import cross_entropy_error, mean_squared_error
+from .optimizers import SGD, AdaGrad, Adam, Momentum, RMSprop
+from .training import History
 from .network import Dense, Network
 from .perceptron import AND, NAND, OR, XOR, Perceptron, PerceptronFit
 from .functions import (
@@ -45,4 +49,13 @@ __all__ = [
     "load",
     "load_legacy_pickle",
     "NetworkFileError",
+    "mean_squared_error",
+    "cross_entropy_error",
+    "numerical_gradient",
+    "SGD",
+    "Momentum",
+    "AdaGrad",
+    "RMSprop",
+    "Adam",
+    "History",
 ]

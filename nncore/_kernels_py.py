@@ -125,3 +125,75 @@ class Forward:
             src = dst
         if self.out_act != _IDENTITY:
             _activate_inplace(self.out_act, out)
+
+
+# ---------------------------------------------------------------- training
+
+LOSS_CODES = {"cross_entropy": 0, "mse": 1, "binary_cross_entropy": 2}
+_CE, _MSE, _BCE = range(3)
+
+
+def _derivative_from_output(code, h):
+    """d act / d a written in terms of the activation's output h = act(a)."""
+    if code == _SIGMOID:
+        return h * (1 - h)
+    if code == _TANH:
+        return 1 - h * h
+    if code == _RELU:
+        return (h > 0).astype(h.dtype)
+    return None  # identity: 1
+
+
+def _output_delta(out_act, loss, h, t):
+    """(sum of the per-sample losses, d loss_sum / d h) for the last layer's output h."""
+    if loss == _CE:  # softmax output: from the logits, without log(0) or overflow
+        shifted = h - h.max(axis=1, keepdims=True)
+        lse = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        rows = np.arange(h.shape[0])
+        total = float(np.sum(lse[:, 0] - shifted[rows, t], dtype=np.float64))
+        g = np.exp(shifted - lse)
+        g[rows, t] -= 1
+        return total, g
+    if loss == _BCE:  # sigmoid output: softplus(h) - t h
+        y = np.empty_like(h)
+        _sigmoid(h, y)
+        soft = np.maximum(h, 0) + np.log1p(np.exp(-np.abs(h)))
+        return float(np.sum(soft - t * h, dtype=np.float64)), y - t
+    y = h.copy()  # mse on the output activation's value
+    _activate_inplace(out_act, y)
+    diff = y - t
+    total = 0.5 * float(np.sum(diff * diff, dtype=np.float64))
+    if out_act == _SIGMOID:
+        diff *= y * (1 - y)
+    return total, diff
+
+
+def gradient(Ws, bs, acts, out_act, loss, x, t, zs, dWs, dbs):
+    """Backpropagation for one batch: fills dWs and dbs, returns the mean loss.
+
+    ``zs[l]`` receives layer ``l``'s activated output; ``t`` is int64 labels for
+    ``cross_entropy`` and an ``(N, n_out)`` array of the network's dtype otherwise.
+    Gradients are of the mean loss over the batch.  An empty batch gives zeros.
+    """
+    n = x.shape[0]
+    src = x
+    for W, b, act, z in zip(Ws, bs, acts, zs):
+        dense(src, W, b, act, z)
+        src = z
+    if n == 0:
+        for d in list(dWs) + list(dbs):
+            d[...] = 0
+        return 0.0
+    with np.errstate(all="ignore"):
+        total, delta = _output_delta(out_act, loss, zs[-1], t)
+        delta /= n
+        for layer in range(len(Ws) - 1, -1, -1):
+            d = _derivative_from_output(acts[layer], zs[layer])
+            if d is not None:
+                delta *= d
+            z_in = x if layer == 0 else zs[layer - 1]
+            np.matmul(z_in.T, delta, out=dWs[layer])
+            np.sum(delta, axis=0, out=dbs[layer])
+            if layer:
+                delta = delta @ Ws[layer].T
+    return total / n

@@ -392,6 +392,113 @@ class Network:
             correct += int(np.count_nonzero(pred == labels[start:start + batch_size]))
         return correct / x.shape[0]
 
+    # ----------------------------------------------------------- learning
+
+    def loss(self, x, t, loss=None):
+        """The mean training loss on ``(x, t)``, computed stably from the last layer's output.
+
+        Parameters
+        ----------
+        x : array_like
+            One sample ``(n_in,)`` or a batch ``(N, n_in)``.
+        t : array_like
+            Labels ``(N,)`` or one-hot ``(N, n_out)`` for ``"cross_entropy"``;
+            targets ``(N, n_out)`` for ``"mse"`` and ``"binary_cross_entropy"``.
+        loss : {None, "cross_entropy", "mse", "binary_cross_entropy"}
+            Default: cross-entropy for a softmax output, mean squared error (the
+            book's half sum of squares per sample) for identity, binary
+            cross-entropy for sigmoid.  ``"mse"`` also works with a sigmoid output.
+
+        Examples
+        --------
+        >>> import numpy as np, nncore
+        >>> net = nncore.Network.from_params({"W1": np.zeros((2, 3)), "b1": np.zeros(3)})
+        >>> round(net.loss([[1.0, 2.0]], [0]), 4)   # uniform over 3 classes: log 3
+        1.0986
+        """
+        from .training import backprop, prepare_batch, resolve_loss
+
+        name = resolve_loss(self, loss)
+        value, _, _ = backprop(self, *prepare_batch(self, x, t, name), name)
+        return value
+
+    def gradient(self, x, t, loss=None):
+        """Gradients of :meth:`loss` by backpropagation, as a dict like :attr:`params`.
+
+        One call into the kernels runs the forward pass, the output delta of the
+        loss and the backward pass through every layer (without the GIL on the
+        compiled backend).  Networks with a ``"step"`` layer cannot be trained:
+        its derivative is zero almost everywhere.
+
+        Examples
+        --------
+        >>> import numpy as np, nncore
+        >>> net = nncore.Network.init([4, 5, 3], activation="tanh", rng=0)
+        >>> x, t = np.ones((2, 4)), [0, 2]
+        >>> grads = net.gradient(x, t)
+        >>> sorted(grads), grads["W1"].shape
+        (['W1', 'W2', 'b1', 'b2'], (4, 5))
+        """
+        from .training import backprop, prepare_batch, resolve_loss
+
+        name = resolve_loss(self, loss)
+        _, grads, _ = backprop(self, *prepare_batch(self, x, t, name), name)
+        return grads
+
+    def fit(self, x, t, epochs=10, batch_size=100, optimizer="sgd", lr=None, loss=None,
+            shuffle=True, rng=None, validation_data=None, progress=True, weight_decay=0.0):
+        """Train the network in place with mini-batch gradient descent.
+
+        Parameters
+        ----------
+        x, t : array_like
+            Training inputs ``(N, n_in)`` and targets (see :meth:`loss`).
+        epochs : int
+            Passes over the data.
+        batch_size : int
+            Samples per gradient step (1 gives one sample at a time).
+        optimizer : str or optimizer
+            ``"sgd"``, ``"momentum"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"`` or an
+            instance such as ``nncore.Adam(lr=0.001)``.
+        lr : float, optional
+            Learning rate for a named optimizer (default: the optimizer's own).
+        loss : str, optional
+            See :meth:`loss`.
+        shuffle : bool
+            Visit the samples in a new random order each epoch.
+        rng : None, int or numpy.random.Generator
+            Seed for shuffling; the same seed and backend give the same weights.
+        validation_data : (x_val, t_val), optional
+            Labelled data whose accuracy is measured after each epoch.
+        progress : bool
+            Show a progress bar (with tqdm installed; else one line per epoch on
+            stderr).  ``False`` keeps training quiet.
+        weight_decay : float
+            L2 penalty for a named optimizer.
+
+        Returns
+        -------
+        History
+            Loss, accuracy and validation accuracy per epoch.  Ctrl-C stops
+            training after the current batch: the network keeps the weights of the
+            last finished batch and ``history.interrupted`` is True.
+
+        Examples
+        --------
+        >>> import numpy as np, nncore
+        >>> X = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=float)
+        >>> net = nncore.Network.init([2, 8, 2], activation="tanh", weight_init="xavier", rng=1)
+        >>> history = net.fit(X, [0, 1, 1, 0], epochs=300, batch_size=4, optimizer="adam",
+        ...                   lr=0.05, rng=0, progress=False)
+        >>> net.classify(X)   # XOR, learned by a two-layer network
+        array([0, 1, 1, 0])
+        """
+        from .training import fit
+
+        return fit(self, x, t, epochs=epochs, batch_size=batch_size, optimizer=optimizer, lr=lr,
+                   loss=loss, shuffle=shuffle, rng=rng, validation_data=validation_data,
+                   progress=progress, weight_decay=weight_decay)
+
     # ----------------------------------------------------------- persistence
 
     def save(self, path):

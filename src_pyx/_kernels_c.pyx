@@ -374,3 +374,216 @@ cdef class Forward:
                      <const floating **>self.bs, self.sizes, self.acts, self.n_layers,
                      self.out_act, work, stride)
         free(work)
+
+
+# ---------------------------------------------------------------- training
+
+from libc.math cimport log, log1p, fabs
+from libc.string cimport memset
+
+cdef enum:
+    LOSS_CE = 0
+    LOSS_MSE = 1
+    LOSS_BCE = 2
+
+LOSS_CODES = {"cross_entropy": LOSS_CE, "mse": LOSS_MSE, "binary_cross_entropy": LOSS_BCE}
+
+
+cdef inline floating _dact(int act, floating h) noexcept nogil:
+    """d act / d a written in terms of the activation's output h = act(a)."""
+    if act == ACT_SIGMOID:
+        return h * (1 - h)
+    if act == ACT_TANH:
+        return 1 - h * h
+    if act == ACT_RELU:
+        return 1 if h > 0 else 0
+    return 1
+
+
+cdef double _output_delta(int out_act, int loss, const floating *h, const floating *t,
+                          const long long *labels, floating *g, Py_ssize_t n,
+                          Py_ssize_t m) noexcept nogil:
+    """Write d loss_sum / d h into g (n x m); return the summed loss (in double)."""
+    cdef Py_ssize_t i, j
+    cdef double total = 0, lse
+    cdef floating mx, s, y, diff, v
+    cdef const floating *hr
+    cdef floating *gr
+    for i in range(n):
+        hr = h + i * m
+        gr = g + i * m
+        if loss == LOSS_CE:
+            mx = hr[0]
+            for j in range(1, m):
+                if hr[j] > mx:
+                    mx = hr[j]
+            s = 0
+            for j in range(m):
+                gr[j] = _exp(hr[j] - mx)
+                s = s + gr[j]
+            lse = log(<double>s)
+            total += lse - (hr[labels[i]] - mx)
+            for j in range(m):
+                gr[j] = gr[j] / s
+            gr[labels[i]] = gr[labels[i]] - 1
+        elif loss == LOSS_BCE:
+            for j in range(m):
+                v = hr[j]
+                # softplus(v) - t v, with exp only of -|v|
+                total += (v if v > 0 else 0) + log1p(exp(-fabs(<double>v))) - t[i * m + j] * v
+                gr[j] = _sigmoid1(v) - t[i * m + j]
+        else:
+            for j in range(m):
+                y = hr[j]
+                if out_act == ACT_SIGMOID:
+                    y = _sigmoid1(y)
+                diff = y - t[i * m + j]
+                total += 0.5 * diff * diff
+                if out_act == ACT_SIGMOID:
+                    diff = diff * (y * (1 - y))
+                gr[j] = diff
+    return total
+
+
+cdef void _transpose(const floating *a, floating *out, Py_ssize_t rows,
+                     Py_ssize_t cols) noexcept nogil:
+    """out (cols x rows) = a (rows x cols) transposed."""
+    cdef Py_ssize_t i, j
+    for i in range(rows):
+        for j in range(cols):
+            out[j * rows + i] = a[i * cols + j]
+
+
+cdef double _backprop(const floating *x, Py_ssize_t n, const floating **Ws,
+                      const floating **bs, const Py_ssize_t *sizes, const int *acts,
+                      int n_layers, int out_act, int loss, const floating *t,
+                      const long long *labels, floating **zs, floating **dWs,
+                      floating **dbs, floating *d_cur, floating *d_next, floating *trans,
+                      const floating *zeros) noexcept nogil:
+    """Forward pass keeping each layer's output, then the backward pass.
+
+    Both products of the backward pass go through the register-blocked dense
+    kernel with one operand transposed into ``trans``:
+    dW = zin^T @ delta and delta_below = delta @ W^T.
+    """
+    cdef int l
+    cdef Py_ssize_t i, j, n_in, n_out
+    cdef double total
+    cdef floating inv_n
+    cdef const floating *src = x
+    cdef const floating *zin
+    cdef floating *tmp
+    for l in range(n_layers):
+        _dense_rows(src, Ws[l], bs[l], zs[l], n, sizes[l], sizes[l + 1], acts[l])
+        src = zs[l]
+    total = _output_delta(out_act, loss, zs[n_layers - 1], t, labels, d_cur, n,
+                          sizes[n_layers])
+    inv_n = 1
+    inv_n = inv_n / n
+    for i in range(n * sizes[n_layers]):
+        d_cur[i] = d_cur[i] * inv_n
+    l = n_layers - 1
+    while l >= 0:
+        n_in, n_out = sizes[l], sizes[l + 1]
+        if acts[l] != ACT_IDENTITY:
+            for i in range(n * n_out):
+                d_cur[i] = d_cur[i] * _dact(acts[l], zs[l][i])
+        for j in range(n_out):
+            dbs[l][j] = 0
+        for i in range(n):
+            for j in range(n_out):
+                dbs[l][j] = dbs[l][j] + d_cur[i * n_out + j]
+        zin = x if l == 0 else zs[l - 1]
+        if n_in:
+            _transpose(zin, trans, n, n_in)                      # (n_in, n)
+            _dense_rows(trans, d_cur, zeros, dWs[l], n_in, n, n_out, ACT_IDENTITY)
+        if l > 0 and n_in:
+            if n_out:
+                _transpose(Ws[l], trans, n_in, n_out)            # (n_out, n_in)
+            _dense_rows(d_cur, trans, zeros, d_next, n, n_out, n_in, ACT_IDENTITY)
+            tmp = d_cur
+            d_cur = d_next
+            d_next = tmp
+        l -= 1
+    return total / n
+
+
+def gradient(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs, list dWs,
+             list dbs):
+    """Backpropagation for one batch: fills dWs and dbs, returns the mean loss."""
+    cdef Py_ssize_t n = x.shape[0], L = len(Ws), l, width = 1, trans = 1
+    cdef bint dbl = x.dtype.itemsize == 8
+    cdef const long long[::1] lab
+    cdef const long long *labels = NULL
+    cdef const void *tp = NULL
+    cdef void **ptrs
+    cdef Py_ssize_t *sizes
+    cdef int *codes
+    cdef void *work
+    cdef const void *xp
+    cdef double result
+    if n == 0:
+        for d in dWs + dbs:
+            d[...] = 0
+        return 0.0
+    if loss == LOSS_CE:
+        lab = t
+        labels = &lab[0]
+    else:
+        tp = _data(t, dbl)
+    ptrs = <void **>malloc(5 * L * sizeof(void *))
+    sizes = <Py_ssize_t *>malloc((L + 1) * sizeof(Py_ssize_t))
+    codes = <int *>malloc(L * sizeof(int))
+    if not (ptrs and sizes and codes):
+        free(ptrs); free(sizes); free(codes)
+        raise MemoryError()
+    sizes[0] = Ws[0].shape[0]
+    for l in range(L):
+        ptrs[l] = <void *>_data(Ws[l], dbl)
+        ptrs[L + l] = <void *>_data(bs[l], dbl)
+        ptrs[2 * L + l] = <void *>_data(zs[l], dbl)
+        ptrs[3 * L + l] = <void *>_data(dWs[l], dbl)
+        ptrs[4 * L + l] = <void *>_data(dbs[l], dbl)
+        sizes[l + 1] = Ws[l].shape[1]
+        codes[l] = acts[l]
+        if sizes[l + 1] > width:
+            width = sizes[l + 1]
+        if sizes[l] > width:
+            width = sizes[l]
+        # the transposed operand: zin^T (n_in x n) or W^T (n_out x n_in)
+        if sizes[l] * n > trans:
+            trans = sizes[l] * n
+        if sizes[l] * sizes[l + 1] > trans:
+            trans = sizes[l] * sizes[l + 1]
+    # two deltas (n x width), one transposed operand, then zeros for the bias
+    work = malloc((2 * n * width + trans + width) * (8 if dbl else 4))
+    if work == NULL:
+        free(ptrs); free(sizes); free(codes)
+        raise MemoryError()
+    if dbl:
+        memset(<double *>work + 2 * n * width + trans, 0, width * 8)
+    else:
+        memset(<float *>work + 2 * n * width + trans, 0, width * 4)
+    xp = _data(x, dbl)
+    with nogil:
+        if dbl:
+            result = _backprop(<const double *>xp, n, <const double **>ptrs,
+                               <const double **>(ptrs + L), sizes, codes, <int>L, out_act,
+                               loss, <const double *>tp, labels, <double **>(ptrs + 2 * L),
+                               <double **>(ptrs + 3 * L), <double **>(ptrs + 4 * L),
+                               <double *>work, <double *>work + n * width,
+                               <double *>work + 2 * n * width,
+                               <double *>work + 2 * n * width + trans)
+        else:
+            result = _backprop(<const float *>xp, n, <const float **>ptrs,
+                               <const float **>(ptrs + L), sizes, codes, <int>L, out_act,
+                               loss, <const float *>tp, labels, <float **>(ptrs + 2 * L),
+                               <float **>(ptrs + 3 * L), <float **>(ptrs + 4 * L),
+                               <float *>work, <float *>work + n * width,
+                               <float *>work + 2 * n * width,
+                               <float *>work + 2 * n * width + trans)
+    free(work)
+    free(ptrs)
+    free(sizes)
+    free(codes)
+    return result

@@ -1,0 +1,198 @@
+"""The book's optimizers (chapter 6): each ``update(params, grads)`` changes params in place.
+
+``params`` and ``grads`` are book-style dicts (``{"W1": ..., "b1": ...}``); state
+(velocities, squared-gradient sums) is kept per key.  ``weight_decay`` adds
+``weight_decay * W`` to the gradient of every weight matrix (keys starting with
+``"W"``; biases are not decayed), the gradient of ``0.5 * λ * ||W||²``.
+"""
+import numpy as np
+
+__all__ = ["SGD", "Momentum", "AdaGrad", "RMSprop", "Adam", "get_optimizer"]
+
+_EPS = 1e-7
+
+
+class Optimizer:
+    """Base class: checks arguments and applies weight decay."""
+
+    def __init__(self, lr, weight_decay=0.0):
+        for name, v in (("lr", lr), ("weight_decay", weight_decay)):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0:
+                raise ValueError(f"{name} must be a finite number >= 0; got {v!r}")
+        self.lr = float(lr)
+        self.weight_decay = float(weight_decay)
+
+    def _grads(self, params, grads):
+        if set(params) != set(grads):
+            raise ValueError(f"params and grads must have the same keys; got {sorted(params)} "
+                             f"and {sorted(grads)}")
+        out = {}
+        for key, p in params.items():
+            g = grads[key]
+            if not isinstance(p, np.ndarray) or not p.flags.writeable:
+                raise TypeError(f"params[{key!r}] must be a writeable numpy array")
+            if np.shape(g) != p.shape:
+                raise ValueError(f"grads[{key!r}] has shape {np.shape(g)} but params[{key!r}] "
+                                 f"has {p.shape}")
+            if self.weight_decay and key.startswith("W"):
+                g = g + self.weight_decay * p
+            out[key] = np.asarray(g, dtype=p.dtype)
+        return out
+
+    def update(self, params, grads):
+        """Apply one step to ``params`` in place."""
+        for key, g in self._grads(params, grads).items():
+            self._step(key, params[key], g)
+
+    def __repr__(self):
+        extra = "".join(f", {k}={v!r}" for k, v in self._hyper().items())
+        return f"{type(self).__name__}(lr={self.lr!r}{extra}, weight_decay={self.weight_decay!r})"
+
+    def _hyper(self):
+        return {}
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent: ``W -= lr * dW``.
+
+    >>> import numpy as np, nncore
+    >>> params, grads = {"W1": np.array([1.0, 2.0])}, {"W1": np.array([10.0, -10.0])}
+    >>> nncore.SGD(lr=0.01).update(params, grads)
+    >>> params["W1"]
+    array([0.9, 2.1])
+    """
+
+    def __init__(self, lr=0.01, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
+
+    def _step(self, key, p, g):
+        p -= self.lr * g
+
+
+class Momentum(Optimizer):
+    """Momentum SGD: ``v = momentum * v - lr * dW; W += v``.
+
+    >>> import numpy as np, nncore
+    >>> params = {"W1": np.array([1.0])}
+    >>> opt = nncore.Momentum(lr=0.1, momentum=0.9)
+    >>> for _ in range(2):
+    ...     opt.update(params, {"W1": np.array([1.0])})
+    >>> params["W1"].round(6)
+    array([0.71])
+    """
+
+    def __init__(self, lr=0.01, momentum=0.9, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must lie in [0, 1); got {momentum!r}")
+        self.momentum = float(momentum)
+        self.v = {}
+
+    def _hyper(self):
+        return {"momentum": self.momentum}
+
+    def _step(self, key, p, g):
+        v = self.v.setdefault(key, np.zeros_like(p))
+        v *= self.momentum
+        v -= self.lr * g
+        p += v
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad: ``h += dW²; W -= lr * dW / (sqrt(h) + 1e-7)``.
+
+    >>> import numpy as np, nncore
+    >>> params = {"W1": np.array([1.0, 1.0])}
+    >>> nncore.AdaGrad(lr=0.5).update(params, {"W1": np.array([4.0, -0.1])})
+    >>> params["W1"].round(6)
+    array([0.5, 1.5])
+    """
+
+    def __init__(self, lr=0.01, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
+        self.h = {}
+
+    def _step(self, key, p, g):
+        h = self.h.setdefault(key, np.zeros_like(p))
+        h += g * g
+        p -= self.lr * g / (np.sqrt(h) + _EPS)
+
+
+class RMSprop(Optimizer):
+    """RMSprop: ``h = decay * h + (1 - decay) * dW²; W -= lr * dW / (sqrt(h) + 1e-7)``.
+
+    >>> import numpy as np, nncore
+    >>> params = {"W1": np.array([1.0])}
+    >>> nncore.RMSprop(lr=0.01, decay_rate=0.99).update(params, {"W1": np.array([2.0])})
+    >>> params["W1"].round(6)
+    array([0.9])
+    """
+
+    def __init__(self, lr=0.01, decay_rate=0.99, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
+        if not 0 <= decay_rate < 1:
+            raise ValueError(f"decay_rate must lie in [0, 1); got {decay_rate!r}")
+        self.decay_rate = float(decay_rate)
+        self.h = {}
+
+    def _hyper(self):
+        return {"decay_rate": self.decay_rate}
+
+    def _step(self, key, p, g):
+        h = self.h.setdefault(key, np.zeros_like(p))
+        h *= self.decay_rate
+        h += (1 - self.decay_rate) * g * g
+        p -= self.lr * g / (np.sqrt(h) + _EPS)
+
+
+class Adam(Optimizer):
+    """Adam with bias correction, as in the book.
+
+    >>> import numpy as np, nncore
+    >>> params = {"W1": np.array([1.0, 1.0])}
+    >>> nncore.Adam(lr=0.001).update(params, {"W1": np.array([5.0, -0.5])})
+    >>> params["W1"].round(6)   # the first step moves every weight by about lr
+    array([0.999, 1.001])
+    """
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
+        for name, b in (("beta1", beta1), ("beta2", beta2)):
+            if not 0 <= b < 1:
+                raise ValueError(f"{name} must lie in [0, 1); got {b!r}")
+        self.beta1, self.beta2 = float(beta1), float(beta2)
+        self.iter = 0
+        self.m, self.v = {}, {}
+
+    def _hyper(self):
+        return {"beta1": self.beta1, "beta2": self.beta2}
+
+    def update(self, params, grads):
+        grads = self._grads(params, grads)
+        self.iter += 1
+        lr_t = self.lr * np.sqrt(1.0 - self.beta2 ** self.iter) / (1.0 - self.beta1 ** self.iter)
+        for key, g in grads.items():
+            p = params[key]
+            m = self.m.setdefault(key, np.zeros_like(p))
+            v = self.v.setdefault(key, np.zeros_like(p))
+            m += (1 - self.beta1) * (g - m)
+            v += (1 - self.beta2) * (g * g - v)
+            p -= lr_t * m / (np.sqrt(v) + _EPS)
+
+
+_BY_NAME = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSprop,
+            "adam": Adam}
+
+
+def get_optimizer(optimizer="sgd", lr=None, weight_decay=0.0):
+    """An optimizer from a name (``"sgd"``, ``"momentum"``, ``"adagrad"``, ``"rmsprop"``,
+    ``"adam"``) or an optimizer instance (returned as is)."""
+    if isinstance(optimizer, Optimizer):
+        if lr is not None:
+            raise ValueError("lr is given both by the optimizer instance and by lr=")
+        return optimizer
+    if not isinstance(optimizer, str) or optimizer.lower() not in _BY_NAME:
+        raise ValueError(f"optimizer must be one of {', '.join(map(repr, _BY_NAME))} or an "
+                         f"optimizer instance; got {optimizer!r}")
+    cls = _BY_NAME[optimizer.lower()]
+    return cls(weight_decay=weight_decay) if lr is None else cls(lr=lr, weight_decay=weight_decay)

@@ -1,0 +1,233 @@
+"""Learning: losses with their output activations, backprop targets and ``fit``."""
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _kernels
+from ._validation import as_float_array, check_ndim
+from .optimizers import get_optimizer
+
+__all__ = ["History", "LOSSES", "fit"]
+
+#: loss name -> the output activations it is defined for
+LOSSES = {
+    "cross_entropy": ("softmax",),
+    "mse": ("identity", "sigmoid"),
+    "binary_cross_entropy": ("sigmoid",),
+}
+_DEFAULT_LOSS = {"softmax": "cross_entropy", "identity": "mse", "sigmoid": "binary_cross_entropy"}
+_CODES = _kernels._kernels_py.ACTIVATION_CODES
+_LOSS_CODES = _kernels._kernels_py.LOSS_CODES
+
+
+def resolve_loss(net, loss):
+    """The loss name for ``net``: ``loss`` if given and valid, else the output's natural one."""
+    for i, act in enumerate(net.activations, start=1):
+        if act == "step":
+            raise ValueError(
+                f"layer {i} uses the step activation, whose derivative is 0 everywhere but at 0: "
+                "no gradient flows through it, so it cannot be trained by backpropagation "
+                "(use sigmoid, tanh or relu)")
+    if loss is None:
+        return _DEFAULT_LOSS[net.output]
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}; got {loss!r}")
+    if net.output not in LOSSES[loss]:
+        raise ValueError(f"loss {loss!r} needs output {' or '.join(map(repr, LOSSES[loss]))}; "
+                         f"the network's output is {net.output!r}")
+    return loss
+
+
+def prepare_batch(net, x, t, loss, cast=True):
+    """Checked, C-contiguous ``(x, t)`` for the gradient kernel.
+
+    With ``cast=False`` a float32/float64 ``x`` keeps its dtype (``fit`` converts
+    each batch as it gathers it, instead of a copy of the whole dataset).
+    """
+    x = as_float_array(x, "x", dtype=net.dtype if cast else None)
+    check_ndim(x, "x", (1, 2))
+    n_in, n_out = net.sizes[0], net.sizes[-1]
+    if x.shape[-1] != n_in:
+        raise ValueError(f"x has {x.shape[-1]} features per sample (shape {x.shape}) but the "
+                         f"network takes {n_in}")
+    single = x.ndim == 1
+    x = x.reshape(1, n_in) if single else x
+    if cast:
+        x = np.ascontiguousarray(x)
+    n = x.shape[0]
+    if loss == "cross_entropy":
+        from .network import _labels
+
+        t_arr = np.asarray(t)
+        if single and t_arr.ndim in (0, 1) and t_arr.size in (1, n_out):
+            t_arr = t_arr.reshape(1, -1) if t_arr.size == n_out and n_out > 1 else t_arr.reshape(1)
+        return x, np.ascontiguousarray(_labels(t_arr, n, n_out))
+    t_arr = as_float_array(t, "t", dtype=net.dtype)
+    if single:
+        t_arr = t_arr.reshape(1, -1) if t_arr.ndim <= 1 else t_arr
+    if t_arr.ndim == 1 and n_out == 1:
+        t_arr = t_arr.reshape(-1, 1)
+    if t_arr.shape != (n, n_out):
+        raise ValueError(f"t must have shape ({n}, {n_out}) for loss {loss!r}; got {t_arr.shape}")
+    if not np.all(np.isfinite(t_arr)):
+        raise ValueError("t must be finite")
+    return x, np.ascontiguousarray(t_arr)
+
+
+def backprop(net, x, t, loss):
+    """(mean loss, gradient dict, last layer's output) for a prepared batch."""
+    Ws = [layer.W for layer in net.layers]
+    bs = [layer.b for layer in net.layers]
+    n = x.shape[0]
+    zs = [np.empty((n, w), net.dtype) for w in net.sizes[1:]]
+    dWs = [np.empty_like(W) for W in Ws]
+    dbs = [np.empty_like(b) for b in bs]
+    value = _kernels.impl.gradient(Ws, bs, [_CODES[a] for a in net.activations],
+                                   _CODES[net.output], _LOSS_CODES[loss], x, t, zs, dWs, dbs)
+    grads = {}
+    for i, (dW, db) in enumerate(zip(dWs, dbs), start=1):
+        grads[f"W{i}"] = dW
+        grads[f"b{i}"] = db
+    return value, grads, zs[-1]
+
+
+@dataclass
+class History:
+    """What :meth:`Network.fit <nncore.Network.fit>` reports, one entry per epoch.
+
+    Attributes
+    ----------
+    loss : list of float
+        Mean training loss over the epoch's batches.
+    accuracy : list of float
+        Training accuracy over the epoch's batches, each measured just before its
+        update (classification losses only; else empty).
+    val_accuracy : list of float
+        Accuracy on ``validation_data`` after each epoch (when given).
+    seconds : list of float
+        Wall time of each epoch.
+    interrupted : bool
+        True when Ctrl-C stopped training; the network then holds the weights
+        of the last finished batch.
+    """
+
+    loss: list = field(default_factory=list)
+    accuracy: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def epochs(self):
+        """Number of finished epochs."""
+        return len(self.loss)
+
+
+class _Interrupt:
+    """Turns Ctrl-C into a flag checked between batches (main thread only)."""
+
+    def __init__(self):
+        self.hit = False
+        self._old = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def _handler(self, signum, frame):
+        self.hit = True
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+        return False
+
+
+def _progress_bar(progress, total, epoch, epochs):
+    if not progress:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc=f"epoch {epoch}/{epochs}", unit="batch", leave=True,
+                file=sys.stderr)
+
+
+def _positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)
+
+
+def fit(net, x, t, epochs=10, batch_size=100, optimizer="sgd", lr=None, loss=None,
+        shuffle=True, rng=None, validation_data=None, progress=True, weight_decay=0.0):
+    """Train ``net`` in place by mini-batch gradient descent; see :meth:`Network.fit`."""
+    loss = resolve_loss(net, loss)
+    epochs = _positive_int(epochs, "epochs")
+    batch_size = _positive_int(batch_size, "batch_size")
+    opt = get_optimizer(optimizer, lr, weight_decay)
+    x, t = prepare_batch(net, x, t, loss, cast=False)
+    n = x.shape[0]
+    if n == 0:
+        raise ValueError("x holds no samples: there is nothing to train on")
+    if isinstance(rng, np.random.RandomState):
+        raise TypeError("rng must be None, an int or a numpy.random.Generator; got RandomState")
+    rng = np.random.default_rng(rng)
+    classify = loss == "cross_entropy" or net.sizes[-1] > 1
+    labels = t if loss == "cross_entropy" else (np.argmax(t, axis=1) if classify else None)
+    history = History()
+    params = net.params
+    n_batches = -(-n // batch_size)
+    with _Interrupt() as interrupt:
+        for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            total_loss, correct = 0.0, 0
+            bar = _progress_bar(progress, n_batches, epoch, epochs)
+            done = 0
+            for b in range(n_batches):
+                idx = order[b * batch_size:(b + 1) * batch_size]
+                xb = np.ascontiguousarray(x[idx], dtype=net.dtype)
+                tb = t[idx]
+                value, grads, out = backprop(net, xb, tb, loss)
+                opt.update(params, grads)
+                done += len(idx)
+                total_loss += value * len(idx)
+                if labels is not None:
+                    correct += int(np.count_nonzero(np.argmax(out, axis=1) == labels[idx]))
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{total_loss / done:.4f}", refresh=False)
+                if interrupt.hit:
+                    break
+            if bar is not None:
+                bar.close()
+            if interrupt.hit and done < n:
+                history.interrupted = True
+                break
+            history.loss.append(total_loss / n)
+            if labels is not None:
+                history.accuracy.append(correct / n)
+            if validation_data is not None:
+                history.val_accuracy.append(net.accuracy(*validation_data))
+            history.seconds.append(time.perf_counter() - start)
+            if progress and bar is None:
+                line = f"epoch {epoch}/{epochs}: loss {history.loss[-1]:.4f}"
+                if history.accuracy:
+                    line += f", accuracy {history.accuracy[-1]:.4f}"
+                if history.val_accuracy:
+                    line += f", val_accuracy {history.val_accuracy[-1]:.4f}"
+                print(line + f" ({history.seconds[-1]:.1f} s)", file=sys.stderr)
+            if interrupt.hit:
+                history.interrupted = True
+                break
+    if history.interrupted and progress:
+        print("training interrupted: the network keeps the weights of the last finished batch",
+              file=sys.stderr)
+    return history
