@@ -11,6 +11,7 @@ from ._config import show_config
 from ._kernels import BACKEND
 from ._version import __version__
 from .gradient import numerical_gradient
+from . import pretrained
 from .io import NetworkFileError, load, load_legacy_pickle
 from .losses import cross_entropy_error, mean_squared_error
 from .optimizers import SGD, AdaGrad, Adam, Momentum, RMSprop

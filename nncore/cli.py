@@ -1,6 +1,114 @@
-"""The ``nncore`` command line (console script and ``python -m nncore``)."""
+"""The ``nncore`` command line (console script and ``python -m nncore``).
+
+``nncore evaluate``   accuracy of a model on MNIST (default: the shipped model, offline)
+``nncore train``      train an MLP on MNIST and save it
+``nncore show``       a PNG of digits with true and predicted labels
+``nncore info``       versions, backend and build flags
+"""
 import argparse
+import pickle
 import sys
+import time
+
+import numpy as np
+
+PROG = "nncore"
+
+
+class UsageError(Exception):
+    """A bad combination of arguments, reported as one line."""
+
+
+def _load_model(args):
+    import nncore
+    from nncore import pretrained
+
+    if getattr(args, "model", None) and getattr(args, "legacy_pickle", None):
+        raise UsageError("give --model or --legacy-pickle, not both")
+    if getattr(args, "legacy_pickle", None):
+        params = nncore.load_legacy_pickle(args.legacy_pickle)
+        return nncore.Network.from_params(params, activation="sigmoid", output="softmax"), \
+            args.legacy_pickle
+    if getattr(args, "model", None):
+        return nncore.load(args.model), args.model
+    return pretrained.mnist(), "the shipped model (nncore.pretrained.mnist)"
+
+
+def _evaluate(args):
+    from nncore.datasets import load_mnist
+
+    net, name = _load_model(args)
+    x, t = load_mnist(split=args.split, data_home=args.data_home, dtype=net.dtype)
+    start = time.perf_counter()
+    pred = np.concatenate([net.classify(x[i:i + args.batch_size])
+                           for i in range(0, len(x), args.batch_size)])
+    seconds = time.perf_counter() - start
+    print(f"model:      {name}")
+    print(f"data:       MNIST {args.split} split, {len(x)} images")
+    print(f"accuracy:   {np.mean(pred == t):.4f}")
+    print(f"throughput: {len(x) / seconds:,.0f} images/s (batch size {args.batch_size}, "
+          f"{seconds * 1000:.1f} ms)")
+    print("digit  count  accuracy")
+    for d in range(10):
+        mask = t == d
+        print(f"{d:>5}  {int(mask.sum()):>5}  {np.mean(pred[mask] == d):.4f}")
+    return 0
+
+
+def _train(args):
+    import nncore
+    from nncore.datasets import load_mnist
+
+    dtype = np.dtype(args.dtype)
+    (x, t), (xt, tt) = load_mnist(data_home=args.data_home, dtype=dtype)
+    weight_init = args.weight_init
+    try:
+        weight_init = float(weight_init)
+    except ValueError:
+        pass
+    net = nncore.Network.init([784, *args.hidden, 10], activation=args.activation,
+                              output="softmax", weight_init=weight_init, dtype=dtype,
+                              rng=args.seed)
+    start = time.perf_counter()
+    history = net.fit(x, t, epochs=args.epochs, batch_size=args.batch_size,
+                      optimizer=args.optimizer, lr=args.lr, rng=args.seed,
+                      validation_data=(xt, tt), progress=not args.quiet,
+                      weight_decay=args.weight_decay)
+    seconds = time.perf_counter() - start
+    accuracy = net.accuracy(xt, tt)
+    if args.out:
+        net.save(args.out)
+    print(f"network:       {net}")
+    print(f"epochs:        {history.epochs}{' (interrupted)' if history.interrupted else ''}")
+    print(f"training time: {seconds:.1f} s")
+    print(f"test accuracy: {accuracy:.4f}")
+    if args.out:
+        print(f"saved to:      {args.out}")
+    return 130 if history.interrupted else 0
+
+
+def _show(args):
+    from nncore.datasets import load_mnist
+    from nncore.pictures import save_digits
+
+    net, _ = _load_model(args)
+    x, t = load_mnist(split=args.split, data_home=args.data_home, dtype=net.dtype)
+    pred = net.classify(x)
+    if args.index is not None:
+        if not 0 <= args.index < len(x):
+            raise UsageError(f"--index must lie in [0, {len(x)}); got {args.index}")
+        idx = np.array([args.index])
+    elif args.misclassified:
+        idx = np.flatnonzero(pred != t)[:args.count]
+    else:
+        idx = np.arange(min(args.count, len(x)))
+    if idx.size == 0:
+        print("no digits to show (no misclassified ones)")
+        return 0
+    size = save_digits(args.out, x[idx], labels=t[idx], predicted=pred[idx], ncols=args.columns)
+    print(f"wrote {args.out}: {idx.size} digit(s), {size[0]}x{size[1]} pixels "
+          f"(captions: true->predicted, red when wrong)")
+    return 0
 
 
 def _info(args):
@@ -10,14 +118,85 @@ def _info(args):
     return 0
 
 
+def _positive(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return value
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(
-        prog="nncore",
-        description="nncore: a small, fast neural-network core.",
-    )
+    parser = argparse.ArgumentParser(prog=PROG, description="nncore: a small, fast "
+                                     "neural-network core. MNIST from the command line.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    info = sub.add_parser("info", help="print versions, the kernel backend and build flags")
-    info.set_defaults(func=_info)
+
+    def model_args(p):
+        p.add_argument("--model", metavar="PATH", help="a .npz written by nncore "
+                       "(default: the shipped model)")
+        p.add_argument("--legacy-pickle", metavar="PATH", help="the book's sample_weight.pkl "
+                       "(read safely; sigmoid hidden layers, softmax output)")
+        p.add_argument("--data-home", metavar="DIR", help="folder of the MNIST .gz files "
+                       "(default: NNCORE_DATA or the per-user data folder)")
+        p.add_argument("--split", choices=["test", "train"], default="test",
+                       help="which MNIST split (default: test, which ships with nncore)")
+
+    p = sub.add_parser("evaluate", help="accuracy, per-digit table and throughput of a model",
+                       description="Evaluate a model on MNIST. With no arguments: the shipped "
+                       "model on the shipped test split, offline.")
+    model_args(p)
+    p.add_argument("--batch-size", type=_positive, default=100, metavar="N")
+    p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser("train", help="train an MLP on MNIST",
+                       description="Train a multi-layer perceptron (softmax output) on the "
+                       "MNIST training split and report its test accuracy.")
+    p.add_argument("--hidden", type=_positive, nargs="+", default=[100], metavar="N",
+                   help="hidden layer widths (default: 100)")
+    p.add_argument("--activation", choices=["relu", "sigmoid", "tanh"], default="relu")
+    p.add_argument("--epochs", type=_positive, default=10)
+    p.add_argument("--batch-size", type=_positive, default=100, metavar="N")
+    p.add_argument("--optimizer", choices=["sgd", "momentum", "adagrad", "rmsprop", "adam"],
+                   default="adam")
+    p.add_argument("--lr", type=_positive_float, default=None,
+                   help="learning rate (default: the optimizer's)")
+    p.add_argument("--weight-decay", type=float, default=0.0, metavar="L2",
+                   help="L2 penalty on the weights (default 0)")
+    p.add_argument("--weight-init", default="he", help="'he', 'xavier' or a standard deviation")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", metavar="PATH", help="write the trained model here (.npz)")
+    p.add_argument("--data-home", metavar="DIR", help="folder of the MNIST .gz files")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("show", help="a PNG of digits with true and predicted labels",
+                       description="Draw MNIST digits captioned true->predicted (red when "
+                       "wrong). Needs Pillow.")
+    model_args(p)
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--index", type=int, help="one digit by its index")
+    which.add_argument("--misclassified", action="store_true",
+                       help="the first --count digits the model gets wrong")
+    p.add_argument("--count", type=_positive, default=20, help="digits in the grid (default 20)")
+    p.add_argument("--columns", type=_positive, default=10)
+    p.add_argument("--out", default="digits.png", metavar="PATH")
+    p.set_defaults(func=_show)
+
+    p = sub.add_parser("info", help="versions, kernel backend and build flags")
+    p.set_defaults(func=_info)
     return parser
 
 
@@ -28,4 +207,13 @@ def main(argv=None):
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # output piped into head and the like
+        sys.stderr.close()
+        return 0
+    except UsageError as exc:
+        parser.exit(2, f"{PROG} {args.command}: error: {exc}\n")
+    except (OSError, ValueError, TypeError, ImportError, pickle.UnpicklingError) as exc:
+        print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
+        return 1

@@ -21,6 +21,13 @@ FORMAT = "nncore-network"
 FORMAT_VERSION = 1
 
 
+def _umask():
+    """The process's umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 class atomic_write:
     """Context manager yielding a temporary binary file that replaces ``path`` on success.
 
@@ -36,6 +43,11 @@ class atomic_write:
         folder = os.path.dirname(os.path.abspath(self.path))
         fd, self.tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(self.path)}.",
                                         suffix=".tmp")
+        # mkstemp makes the file private (0600); give it the mode a plain open() would
+        try:
+            os.chmod(self.tmp, 0o666 & ~_umask())
+        except OSError:  # pragma: no cover - filesystems without modes
+            pass
         self.file = os.fdopen(fd, "wb")
         return self.file
 

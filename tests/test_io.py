@@ -190,3 +190,12 @@ def test_book_weights_reach_0_9352(backend, reference_dir, mnist_test):
     # one image at a time, as the book's first loop does
     hits = sum(int(np.argmax(net.predict(x[i])) == t[i]) for i in range(len(x)))
     assert hits / len(x) == 0.9352
+
+
+def test_saved_files_follow_the_umask(tmp_path, net):
+    old = os.umask(0o022)
+    try:
+        net.save(tmp_path / "model.npz")
+    finally:
+        os.umask(old)
+    assert (os.stat(tmp_path / "model.npz").st_mode & 0o777) == 0o644
