@@ -11,7 +11,14 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
+    "matplotlib.sphinxext.plot_directive",
 ]
+# Figures are drawn from nncore itself when the docs build; none is committed.
+plot_include_source = False
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 110)]
+plot_rcparams = {"figure.figsize": (6.4, 3.2), "font.size": 9}
 autosummary_generate = True
 autodoc_default_options = {"members": True}
 napoleon_google_docstring = False
