@@ -46,9 +46,10 @@ def mean_squared_error(y, t):
         raise ValueError(f"t must have the shape of y {y.shape}; got {t.shape}")
     if y.size == 0 and y.ndim == 2 and y.shape[0] == 0:
         raise ValueError("y holds no samples: the loss of an empty batch is undefined")
-    diff = y.astype(np.float64) - t
-    per_sample = 0.5 * np.sum(diff * diff, axis=-1)
-    return float(np.mean(per_sample))
+    with np.errstate(all="ignore"):  # NaN/inf give NaN/inf, silently, as everywhere in nncore
+        diff = y.astype(np.float64) - t
+        per_sample = 0.5 * np.sum(diff * diff, axis=-1)
+        return float(np.mean(per_sample))
 
 
 def cross_entropy_error(y, t):
@@ -97,4 +98,5 @@ def cross_entropy_error(y, t):
                              f"to {labels.max()}")
         labels = labels.astype(np.int64)
     picked = y2[np.arange(y2.shape[0]), labels].astype(np.float64)
-    return float(-np.mean(np.log(picked + DELTA)))
+    with np.errstate(all="ignore"):  # a negative or NaN "probability" gives NaN, silently
+        return float(-np.mean(np.log(picked + DELTA)))

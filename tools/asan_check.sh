@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Memory-safety check: build nncore's extension with AddressSanitizer in a scratch
+# virtual environment and run the kernel-heavy tests against it. Any out-of-bounds
+# access, use-after-free or double free in the kernels aborts the run (non-zero exit).
+#
+# Usage: bash tools/asan_check.sh   (from anywhere; needs gcc or clang with libasan)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+libasan=$(${CC:-gcc} -print-file-name=libasan.so)
+if [[ ! -e "$libasan" ]]; then
+    echo "asan_check: libasan.so not found for ${CC:-gcc}" >&2
+    exit 1
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 -m venv "$work/venv"
+# shellcheck disable=SC1091
+. "$work/venv/bin/activate"
+pip install --quiet numpy pytest hypothesis Pillow
+CFLAGS="-fsanitize=address -fno-omit-frame-pointer -g" LDFLAGS="-fsanitize=address" \
+    pip install --quiet --no-deps .
+
+# The interpreter is not instrumented: preload the runtime; leaks of CPython itself
+# are not nncore's, so leak detection stays off (tests/test_reliability.py measures
+# nncore's memory growth instead).
+export LD_PRELOAD="$libasan"
+# allocator_may_return_null: an impossible size (a hostile test asks for 32 TB) must
+# reach NumPy as a failed allocation (MemoryError), as without ASan, not abort.
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:detect_odr_violation=0:allocator_may_return_null=1"
+export NNCORE_IMPLEMENTATION=cython
+cd "$work"
+python -c "import nncore; assert nncore.BACKEND == 'cython'"
+so=$(python -c "import nncore._kernels_c as m; print(m.__file__)")
+if ! nm -D "$so" | grep -q "__asan_report"; then
+    echo "asan_check: $so is not instrumented (CFLAGS did not reach the build)" >&2
+    exit 1
+fi
+pytest -q -p no:cacheprovider --capture=sys -o addopts="--import-mode=importlib" \
+    "$OLDPWD/tests/test_activations.py" "$OLDPWD/tests/test_softmax.py" \
+    "$OLDPWD/tests/test_affine.py" "$OLDPWD/tests/test_network.py" \
+    "$OLDPWD/tests/test_learning.py" "$OLDPWD/tests/test_hostile.py" \
+    "$OLDPWD/tests/test_properties.py" -k "not mnist and not book_chapter5 and not make_your_own"
+echo "asan_check: no memory errors in nncore's kernels"
