@@ -8,8 +8,10 @@ import io
 import json
 import os
 import pickle
+import struct
 import tempfile
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -130,7 +132,10 @@ def _read_npz(path):
                 raise _bad(path, "an entry holds pickled object data, which nncore never "
                                  "loads") from None
             raise _bad(path, f"{type(exc).__name__}: {exc}") from None
-        except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
+        except (zipfile.BadZipFile, EOFError, OSError, KeyError, RuntimeError, zlib.error,
+                struct.error, OverflowError) as exc:
+            # damaged archives: zipfile raises RuntimeError for "encrypted" entries and
+            # NotImplementedError (a RuntimeError) for unknown compression methods
             raise _bad(path, f"{type(exc).__name__}: {exc}") from None
     if not isinstance(meta, dict):
         raise _bad(path, "its metadata is not a JSON object")
@@ -200,51 +205,128 @@ def load(path):
 
 
 # ------------------------------------------------------------------ legacy pickle
+#
+# A pickled ndarray is rebuilt by calling an allowed global (numpy's _reconstruct
+# or _frombuffer, numpy.dtype) and then BUILD, which calls __setstate__ with data
+# from the file.  NumPy's own __setstate__ is not meant for hostile data, so the
+# allowed globals return proxies here: their __setstate__ checks the state and
+# the array is made with np.frombuffer from bytes of exactly the right length.
 
-def _numpy_core(name):
-    import importlib
+_BYTEORDERS = {"<": "<", ">": ">", "|": "|", "=": "="}
 
-    for package in ("numpy._core", "numpy.core"):
+
+def _refuse(why):
+    raise pickle.UnpicklingError(f"not plain numeric array data: {why}")
+
+
+class _DtypeProxy:
+    """Stands for ``numpy.dtype(spec, align, copy)``; resolved by :meth:`resolve`."""
+
+    def __init__(self, spec=None, align=False, copy=False):
+        if not isinstance(spec, str) or len(spec) > 8:
+            _refuse(f"dtype {spec!r}")
         try:
-            return importlib.import_module(f"{package}.{name}")
-        except ImportError:
-            continue
-    raise ImportError(f"numpy has no core module {name!r}")  # pragma: no cover
+            self.dtype = np.dtype(spec)
+        except TypeError:
+            _refuse(f"dtype {spec!r}")
+        if self.dtype.kind not in "biuf" or self.dtype.hasobject:
+            raise pickle.UnpicklingError(
+                f"dtype {self.dtype} is refused: only plain numeric arrays are loaded "
+                "(object arrays are refused: they can hold arbitrary objects)")
+
+    def __setstate__(self, state):
+        # (version, byteorder, subarray, names, fields, elsize, alignment, flags)
+        if not (isinstance(state, tuple) and len(state) >= 2):
+            _refuse("dtype state")
+        order = state[1]
+        if isinstance(order, bytes):
+            order = order.decode("latin-1")
+        if order not in _BYTEORDERS or any(v is not None for v in state[2:5]):
+            _refuse("structured or sub-array dtype")
+        if order in "<>":
+            self.dtype = self.dtype.newbyteorder(order)
+
+    @staticmethod
+    def resolve(value):
+        if isinstance(value, _DtypeProxy):
+            return value.dtype
+        _refuse(f"expected a dtype, got {type(value).__name__}")
 
 
-def _plain_dtype(*args, **kwargs):
-    dt = np.dtype(*args, **kwargs)
-    if dt.hasobject:
-        raise pickle.UnpicklingError("object arrays are refused: they can hold arbitrary objects")
-    return dt
+def _shape(value):
+    if not (isinstance(value, tuple) and all(isinstance(n, int) and 0 <= n < 2**40
+                                             for n in value) and len(value) <= 32):
+        _refuse(f"shape {value!r}")
+    return value
 
 
-def _allowed_globals():
-    multiarray = _numpy_core("multiarray")
-    numeric = _numpy_core("numeric")
-    allowed = {
-        ("numpy", "ndarray"): np.ndarray,
-        ("numpy", "dtype"): _plain_dtype,
-        ("_codecs", "encode"): __import__("codecs").encode,  # protocol 2 writes bytes this way
-    }
-    for package in ("numpy.core", "numpy._core"):
-        allowed[(f"{package}.multiarray", "_reconstruct")] = multiarray._reconstruct
-        allowed[(f"{package}.multiarray", "scalar")] = multiarray.scalar
-        if hasattr(numeric, "_frombuffer"):
-            allowed[(f"{package}.numeric", "_frombuffer")] = numeric._frombuffer
-    return allowed
+def _from_bytes(raw, dtype, shape, fortran):
+    if isinstance(raw, pickle.PickleBuffer):
+        raw = bytes(raw.raw())
+    if isinstance(raw, str):  # protocol 2 keeps bytes as latin-1 text
+        raw = raw.encode("latin-1")
+    if not isinstance(raw, (bytes, bytearray)):
+        _refuse("array data is not bytes")
+    count = int(np.prod(shape, dtype=object))
+    if len(raw) != count * dtype.itemsize:
+        _refuse(f"{len(raw)} bytes of data for shape {shape} of {dtype}")
+    flat = np.frombuffer(bytes(raw), dtype=dtype, count=count)
+    return flat.reshape(shape, order="F" if fortran else "C").copy(order="K")
+
+
+class _ArrayProxy:
+    """Stands for ``numpy.core.multiarray._reconstruct(ndarray, ...)`` until BUILD."""
+
+    def __init__(self, cls=None, shape=None, code=None):
+        if cls is not np.ndarray:
+            _refuse(f"array subclass {cls!r}")
+        self.array = None
+
+    def __setstate__(self, state):
+        # (version, shape, dtype, is_fortran, raw data)
+        if not (isinstance(state, tuple) and len(state) == 5):
+            _refuse("array state")
+        _, shape, dtype, fortran, raw = state
+        if not isinstance(fortran, bool):
+            _refuse("array order")
+        self.array = _from_bytes(raw, _DtypeProxy.resolve(dtype), _shape(shape), fortran)
+
+
+def _frombuffer(buf, dtype, shape, order):
+    """numpy's protocol-5 rebuilder, checked."""
+    if order not in ("C", "F"):
+        _refuse(f"order {order!r}")
+    proxy = _ArrayProxy(np.ndarray)
+    proxy.array = _from_bytes(buf, _DtypeProxy.resolve(dtype), _shape(shape), order == "F")
+    return proxy
+
+
+def _scalar(dtype, raw=None):
+    proxy = _ArrayProxy(np.ndarray)
+    proxy.array = _from_bytes(raw, _DtypeProxy.resolve(dtype), (), False)
+    return proxy
+
+
+_ALLOWED = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): _DtypeProxy,
+            ("_codecs", "encode"): lambda text, encoding="latin-1": _encode(text, encoding)}
+for _package in ("numpy.core", "numpy._core"):
+    _ALLOWED[(f"{_package}.multiarray", "_reconstruct")] = _ArrayProxy
+    _ALLOWED[(f"{_package}.multiarray", "scalar")] = _scalar
+    _ALLOWED[(f"{_package}.numeric", "_frombuffer")] = _frombuffer
+
+
+def _encode(text, encoding):
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        _refuse("bytes encoding")
+    return text.encode("latin-1")
 
 
 class _ArrayUnpickler(pickle.Unpickler):
-    """Unpickler that resolves only the numpy globals needed for plain arrays."""
-
-    _allowed = None
+    """Unpickler that resolves only the names needed for plain numeric arrays."""
 
     def find_class(self, module, name):
-        if _ArrayUnpickler._allowed is None:
-            _ArrayUnpickler._allowed = _allowed_globals()
         try:
-            return self._allowed[(module, name)]
+            return _ALLOWED[(module, name)]
         except KeyError:
             raise pickle.UnpicklingError(
                 f"global '{module}.{name}' is not allowed: only numpy array data can be loaded"
@@ -292,8 +374,8 @@ def load_legacy_pickle(path):
     for key, value in obj.items():
         if not isinstance(key, str):
             raise ValueError(f"{os.fspath(path)}: keys must be strings; got {key!r}")
-        if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
+        if not (isinstance(value, _ArrayProxy) and value.array is not None):
             raise ValueError(f"{os.fspath(path)}: {key} must be a numeric array; got "
                              f"{type(value).__name__}")
-        result[key] = value
+        result[key] = value.array
     return result

@@ -44,6 +44,14 @@ cdef extern from "nncore_dense.h" nogil:
     void nncore_block_f(const float *x, Py_ssize_t ldx, const float *W, const float *b,
                         float *out, Py_ssize_t n_in, Py_ssize_t n_out)
 
+cdef extern from "nncore_math.h" nogil:
+    double nncore_exp_nonpos_d(double x)
+    float nncore_exp_nonpos_f(float x)
+    void nncore_sigmoid_d(double *v, Py_ssize_t n)
+    void nncore_sigmoid_f(float *v, Py_ssize_t n)
+    double nncore_exp_shifted_d(const double *src, double *dst, Py_ssize_t n, double shift)
+    float nncore_exp_shifted_f(const float *src, float *dst, Py_ssize_t n, float shift)
+
 BUILD_INFO = {
     "debug": bool(nncore_debug_build),
     "cflags": nncore_cflags.decode("ascii", "replace"),
@@ -85,12 +93,20 @@ cdef inline floating _tanh1(floating v) noexcept nogil:
         return tanh(v)
 
 
+cdef inline floating _exp_nonpos(floating v) noexcept nogil:
+    # exp(v) for v <= 0 (nncore_math.h): vectorisable, NaN stays NaN
+    if floating is float:
+        return nncore_exp_nonpos_f(v)
+    else:
+        return nncore_exp_nonpos_d(v)
+
+
 cdef inline floating _sigmoid1(floating v) noexcept nogil:
     # Overflow-safe: exp is only ever taken of a non-positive number.
     cdef floating e
     if v >= 0:
-        return 1 / (1 + _exp(-v))
-    e = _exp(v)             # NaN lands here and stays NaN
+        return 1 / (1 + _exp_nonpos(-v))
+    e = _exp_nonpos(v)      # NaN lands here and stays NaN
     return e / (1 + e)
 
 
@@ -117,17 +133,17 @@ cdef inline floating _relu1(floating v) noexcept nogil:
 cdef void _softmax_row(const floating *src, floating *dst, Py_ssize_t m) noexcept nogil:
     """softmax of one row; dst may be src.  A row holding NaN or +inf becomes NaN."""
     cdef Py_ssize_t j
-    cdef floating mx, e, total = 0
+    cdef floating mx, total
     if m == 0:
         return
     mx = src[0]
     for j in range(1, m):
         if src[j] > mx:
             mx = src[j]
-    for j in range(m):
-        e = _exp(src[j] - mx)
-        dst[j] = e
-        total = total + e
+    if floating is float:
+        total = nncore_exp_shifted_f(src, dst, m, mx)
+    else:
+        total = nncore_exp_shifted_d(src, dst, m, mx)
     for j in range(m):
         dst[j] = dst[j] / total
 
@@ -136,8 +152,10 @@ cdef void _activate(int act, floating *row, Py_ssize_t m) noexcept nogil:
     """Apply activation ``act`` to ``m`` contiguous values in place."""
     cdef Py_ssize_t j
     if act == ACT_SIGMOID:
-        for j in range(m):
-            row[j] = _sigmoid1(row[j])
+        if floating is float:
+            nncore_sigmoid_f(row, m)
+        else:
+            nncore_sigmoid_d(row, m)
     elif act == ACT_RELU:
         for j in range(m):
             row[j] = _relu1(row[j])
@@ -419,7 +437,7 @@ cdef double _output_delta(int out_act, int loss, const floating *h, const floati
                     mx = hr[j]
             s = 0
             for j in range(m):
-                gr[j] = _exp(hr[j] - mx)
+                gr[j] = _exp_nonpos(hr[j] - mx)
                 s = s + gr[j]
             lse = log(<double>s)
             total += lse - (hr[labels[i]] - mx)

@@ -19,8 +19,13 @@ python3 -m venv "$work/venv"
 # shellcheck disable=SC1091
 . "$work/venv/bin/activate"
 pip install --quiet numpy pytest hypothesis Pillow
+# Build from a clean copy: a build/ tree or cached wheel of an earlier (debug or
+# release) build must not stand in for the instrumented one.
+mkdir "$work/src"
+cp -r setup.py pyproject.toml README.md nncore src_pyx "$work/src/"
+rm -rf "$work/src/nncore/"*.so "$work/src/src_pyx/"*.c
 CFLAGS="-fsanitize=address -fno-omit-frame-pointer -g" LDFLAGS="-fsanitize=address" \
-    pip install --quiet --no-deps .
+    pip install --quiet --no-deps --no-cache-dir "$work/src"
 
 # The interpreter is not instrumented: preload the runtime; leaks of CPython itself
 # are not nncore's, so leak detection stays off (tests/test_reliability.py measures
