@@ -38,7 +38,10 @@ export NNCORE_IMPLEMENTATION=cython
 cd "$work"
 python -c "import nncore; assert nncore.BACKEND == 'cython'"
 so=$(python -c "import nncore._kernels_c as m; print(m.__file__)")
-if ! nm -D "$so" | grep -q "__asan_report"; then
+# (nm's output is captured first: with pipefail, grep -q closing the pipe early
+# would make nm fail with SIGPIPE and the check fail at random)
+symbols=$(nm -D "$so")
+if ! grep -q "__asan_report" <<< "$symbols"; then
     echo "asan_check: $so is not instrumented (CFLAGS did not reach the build)" >&2
     exit 1
 fi
