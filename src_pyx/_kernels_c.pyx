@@ -43,6 +43,16 @@ cdef extern from "nncore_dense.h" nogil:
                         double *out, Py_ssize_t n_in, Py_ssize_t n_out)
     void nncore_block_f(const float *x, Py_ssize_t ldx, const float *W, const float *b,
                         float *out, Py_ssize_t n_in, Py_ssize_t n_out)
+    int NNCORE_PACKED
+    int NNCORE_PRB
+    Py_ssize_t nncore_packed_size_d(Py_ssize_t n_in, Py_ssize_t n_out)
+    Py_ssize_t nncore_packed_size_f(Py_ssize_t n_in, Py_ssize_t n_out)
+    void nncore_pack_d(const double *W, double *Wp, Py_ssize_t n_in, Py_ssize_t n_out)
+    void nncore_pack_f(const float *W, float *Wp, Py_ssize_t n_in, Py_ssize_t n_out)
+    void nncore_block_packed_d(const double *x, Py_ssize_t ldx, const double *Wp,
+                               const double *b, double *out, Py_ssize_t n_in, Py_ssize_t n_out)
+    void nncore_block_packed_f(const float *x, Py_ssize_t ldx, const float *Wp,
+                               const float *b, float *out, Py_ssize_t n_in, Py_ssize_t n_out)
 
 cdef extern from "nncore_math.h" nogil:
     double nncore_exp_nonpos_d(double x)
@@ -169,22 +179,64 @@ cdef void _activate(int act, floating *row, Py_ssize_t m) noexcept nogil:
         _softmax_row(row, row, m)
 
 
+cdef inline Py_ssize_t _packed_size(floating *dummy, Py_ssize_t n_in,
+                                    Py_ssize_t n_out) noexcept nogil:
+    if floating is float:
+        return nncore_packed_size_f(n_in, n_out)
+    else:
+        return nncore_packed_size_d(n_in, n_out)
+
+
+cdef inline void _pack(const floating *W, floating *Wp, Py_ssize_t n_in,
+                       Py_ssize_t n_out) noexcept nogil:
+    if floating is float:
+        nncore_pack_f(W, Wp, n_in, n_out)
+    else:
+        nncore_pack_d(W, Wp, n_in, n_out)
+
+
 cdef void _dense_rows(const floating *x, const floating *W, const floating *b,
                       floating *out, Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out,
                       int act) noexcept nogil:
-    """out[i, :] = act(x[i, :] @ W + b) for n rows; W is (n_in, n_out), C order.
+    """out[i, :] = act(x[i, :] @ W + b) for n rows; W is (n_in, n_out), C order."""
+    _dense_rows_p(x, W, NULL, b, out, n, n_in, n_out, act)
 
-    Blocks of rows go through the register-blocked C kernel; leftover rows
-    (and single samples) add one scaled row of W per input value to the bias (a
-    contiguous, vectorisable inner loop).  Either way the sum runs over k in
-    order, and the activation is applied while the row is hot in cache.
+
+cdef void _dense_rows_p(const floating *x, const floating *W, const floating *Wp,
+                        const floating *b, floating *out, Py_ssize_t n, Py_ssize_t n_in,
+                        Py_ssize_t n_out, int act) noexcept nogil:
+    """``_dense_rows`` with W optionally already packed (``Wp``, or NULL).
+
+    Blocks of rows go through a register-blocked C kernel: on W packed into
+    contiguous column panels (packed here when the caller has not), or, if that
+    is not available, on W itself.  Leftover rows (and single samples) add one
+    scaled row of W per input value to the bias (a contiguous, vectorisable
+    loop).  Every path sums over k in order; the activation is applied while
+    the row is hot in cache.
     """
     cdef Py_ssize_t i = 0, j, k, r
     cdef floating xv
     cdef floating *orow
+    cdef floating *own = NULL
     cdef const floating *xrow
     cdef const floating *wrow
-    # blocks of NNCORE_RB rows: register-blocked, each row of W loaded once per block
+    if NNCORE_PACKED and n >= NNCORE_PRB and n_in > 0 and n_out > 0:
+        if Wp == NULL:
+            own = <floating *>malloc(_packed_size(own, n_in, n_out) * sizeof(floating))
+            if own != NULL:
+                _pack(W, own, n_in, n_out)
+            Wp = own
+        if Wp != NULL:
+            while i + NNCORE_PRB <= n:
+                if floating is double:
+                    nncore_block_packed_d(x + i * n_in, n_in, Wp, b, out + i * n_out, n_in, n_out)
+                else:
+                    nncore_block_packed_f(x + i * n_in, n_in, Wp, b, out + i * n_out, n_in, n_out)
+                for r in range(NNCORE_PRB):
+                    _activate(act, out + (i + r) * n_out, n_out)
+                i += NNCORE_PRB
+        free(own)
+    # blocks of NNCORE_RB rows on W as it is (no packing available)
     while i + NNCORE_RB <= n:
         if floating is double:
             nncore_block_d(x + i * n_in, n_in, W, b, out + i * n_out, n_in, n_out)
@@ -274,7 +326,7 @@ cdef enum:
 cdef void _forward(const floating *x, floating *out, Py_ssize_t n,
                    const floating **Ws, const floating **bs, const Py_ssize_t *sizes,
                    const int *acts, int n_layers, int out_act, floating *work,
-                   Py_ssize_t stride) noexcept nogil:
+                   Py_ssize_t stride, const floating **Wps) noexcept nogil:
     """Push n rows of x through every layer; the last layer writes into out.
 
     sizes holds n_layers + 1 widths; work holds two buffers of ``stride`` values.
@@ -293,7 +345,8 @@ cdef void _forward(const floating *x, floating *out, Py_ssize_t n,
                 dst = out + r0 * sizes[n_layers]
             else:
                 dst = work + (l % 2) * stride
-            _dense_rows(src, Ws[l], bs[l], dst, rows, sizes[l], sizes[l + 1], acts[l])
+            _dense_rows_p(src, Ws[l], Wps[l] if Wps != NULL else NULL, bs[l], dst, rows,
+                          sizes[l], sizes[l + 1], acts[l])
             src = dst
         if out_act != ACT_IDENTITY:
             for r in range(rows):
@@ -379,19 +432,39 @@ cdef class Forward:
         cdef Py_ssize_t rows = n if n < FORWARD_CHUNK else FORWARD_CHUNK
         cdef Py_ssize_t stride = rows * self.max_width
         cdef floating *work
+        cdef floating *packed
+        cdef const floating **Wps = NULL
         cdef const floating *xp = NULL
+        cdef Py_ssize_t l, total = 0
         if n == 0 or out.shape[1] == 0:
             return
         if x.shape[1]:
             xp = &x[0, 0]
-        work = <floating *>malloc(2 * stride * sizeof(floating))
-        if work == NULL:
+        if NNCORE_PACKED and n >= NNCORE_PRB:
+            # every layer's W packed once per call, shared by all chunks of rows
+            for l in range(self.n_layers):
+                total += _packed_size(<floating *>NULL, self.sizes[l], self.sizes[l + 1])
+        work = <floating *>malloc((2 * stride + total) * sizeof(floating))
+        if total:
+            Wps = <const floating **>malloc(self.n_layers * sizeof(void *))
+        if work == NULL or (total and Wps == NULL):
+            free(work)
+            free(Wps)
             raise MemoryError()
         with nogil:
+            if total:
+                packed = work + 2 * stride
+                for l in range(self.n_layers):
+                    Wps[l] = packed
+                    if self.sizes[l] and self.sizes[l + 1]:
+                        _pack(<const floating *>self.Ws[l], packed, self.sizes[l],
+                              self.sizes[l + 1])
+                    packed += _packed_size(packed, self.sizes[l], self.sizes[l + 1])
             _forward(xp, &out[0, 0], n, <const floating **>self.Ws,
                      <const floating **>self.bs, self.sizes, self.acts, self.n_layers,
-                     self.out_act, work, stride)
+                     self.out_act, work, stride, Wps)
         free(work)
+        free(Wps)
 
 
 # ---------------------------------------------------------------- training

@@ -136,3 +136,91 @@ static void nncore_block_f(const float *x, ptrdiff_t ldx, const float *W,
 
 #endif
 #endif
+
+/* ------------------------------------------------------------------ packed panels
+ *
+ * For many rows, W is first copied into panels of NNCORE_P(T) columns: panel p
+ * holds W[k, p*P .. p*P+P) for every k, contiguous and zero-padded past n_out.
+ * The kernel then reads W strictly sequentially, handles the last, narrower
+ * panel with the same vector code, and (with AVX-512's 32 registers) keeps a
+ * tile of 8 rows x 2 vectors in registers.  Sums still run over k in order.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define NNCORE_PACKED 1
+#if defined(__AVX512F__)
+#define NNCORE_PRB 8
+#else
+#define NNCORE_PRB 4
+#endif
+
+#define NNCORE_DEFINE_PACKED(T, V, SUFFIX)                                           \
+static ptrdiff_t nncore_packed_size_##SUFFIX(ptrdiff_t n_in, ptrdiff_t n_out)        \
+{                                                                                    \
+    enum { P = 2 * (int)(sizeof(V) / sizeof(T)) };                                   \
+    return ((n_out + P - 1) / P) * P * n_in;                                         \
+}                                                                                    \
+static void nncore_pack_##SUFFIX(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out) \
+{                                                                                    \
+    enum { P = 2 * (int)(sizeof(V) / sizeof(T)) };                                   \
+    ptrdiff_t j0, k, c;                                                              \
+    for (j0 = 0; j0 < n_out; j0 += P) {                                              \
+        const ptrdiff_t w = n_out - j0 < P ? n_out - j0 : P;                         \
+        for (k = 0; k < n_in; k++) {                                                 \
+            for (c = 0; c < w; c++) Wp[c] = W[k * n_out + j0 + c];                   \
+            for (; c < P; c++) Wp[c] = 0;                                            \
+            Wp += P;                                                                 \
+        }                                                                            \
+    }                                                                                \
+}                                                                                    \
+/* out rows [0, NNCORE_PRB) = x rows @ W + b, W packed by nncore_pack */             \
+static void nncore_block_packed_##SUFFIX(const T *x, ptrdiff_t ldx, const T *Wp,     \
+                                         const T *b, T *out, ptrdiff_t n_in,         \
+                                         ptrdiff_t n_out)                            \
+{                                                                                    \
+    enum { L = (int)(sizeof(V) / sizeof(T)), P = 2 * L, R = NNCORE_PRB };            \
+    ptrdiff_t j0, k;                                                                 \
+    int r, c;                                                                        \
+    for (j0 = 0; j0 < n_out; j0 += P, Wp += P * n_in) {                              \
+        V acc0[R], acc1[R];                                                          \
+        T bias[P];                                                                   \
+        const ptrdiff_t w = n_out - j0 < P ? n_out - j0 : P;                         \
+        for (c = 0; c < P; c++) bias[c] = c < w ? b[j0 + c] : 0;                     \
+        _Pragma("GCC unroll 8")                                                      \
+        for (r = 0; r < R; r++) {                                                    \
+            NNCORE_LOAD(acc0[r], bias);                                              \
+            NNCORE_LOAD(acc1[r], bias + L);                                          \
+        }                                                                            \
+        for (k = 0; k < n_in; k++) {                                                 \
+            V w0, w1;                                                                \
+            NNCORE_LOAD(w0, Wp + k * P);                                             \
+            NNCORE_LOAD(w1, Wp + k * P + L);                                         \
+            _Pragma("GCC unroll 8")                                                  \
+            for (r = 0; r < R; r++) {                                                \
+                const T xv = x[r * ldx + k];                                         \
+                acc0[r] += xv * w0;                                                  \
+                acc1[r] += xv * w1;                                                  \
+            }                                                                        \
+        }                                                                            \
+        if (w == P) {                                                                \
+            _Pragma("GCC unroll 8")                                                  \
+            for (r = 0; r < R; r++) {                                                \
+                NNCORE_STORE(out + r * n_out + j0, acc0[r]);                         \
+                NNCORE_STORE(out + r * n_out + j0 + L, acc1[r]);                     \
+            }                                                                        \
+        } else {                                                                     \
+            for (r = 0; r < R; r++) {                                                \
+                T tmp[P];                                                            \
+                NNCORE_STORE(tmp, acc0[r]);                                          \
+                NNCORE_STORE(tmp + L, acc1[r]);                                      \
+                for (c = 0; c < w; c++) out[r * n_out + j0 + c] = tmp[c];            \
+            }                                                                        \
+        }                                                                            \
+    }                                                                                \
+}
+
+NNCORE_DEFINE_PACKED(double, nncore_vd, d)
+NNCORE_DEFINE_PACKED(float, nncore_vf, f)
+#else
+#define NNCORE_PACKED 0
+#define NNCORE_PRB 4
+#endif
