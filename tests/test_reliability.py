@@ -205,12 +205,18 @@ def _good_npz():
 GOOD_NPZ = _good_npz()
 
 
+def _damaged(factory, good, name, pos, byte, cut):
+    """A file holding ``good`` cut at ``pos`` or with the byte there replaced."""
+    blob = good[:pos] if cut else good[:pos] + bytes([byte]) + good[pos + 1:]
+    path = factory.mktemp("fuzz") / name
+    path.write_bytes(blob)
+    return path
+
+
 @FUZZ
 @given(pos=st.integers(0, len(GOOD_NPZ) - 1), byte=st.integers(0, 255), cut=st.booleans())
 def test_fuzz_npz_loader(tmp_path_factory, pos, byte, cut):
-    blob = GOOD_NPZ[:pos] if cut else GOOD_NPZ[:pos] + bytes([byte]) + GOOD_NPZ[pos + 1:]
-    path = tmp_path_factory.mktemp("npz") / "f.npz"
-    path.write_bytes(blob)
+    path = _damaged(tmp_path_factory, GOOD_NPZ, "f.npz", pos, byte, cut)
     try:
         net = nncore.load(path)
     except ValueError:
@@ -224,9 +230,7 @@ GOOD_PICKLE = pickle.dumps({"W1": np.ones((2, 3), np.float32), "b1": np.zeros(3)
 @FUZZ
 @given(pos=st.integers(0, len(GOOD_PICKLE) - 1), byte=st.integers(0, 255), cut=st.booleans())
 def test_fuzz_legacy_pickle_loader(tmp_path_factory, pos, byte, cut):
-    blob = GOOD_PICKLE[:pos] if cut else GOOD_PICKLE[:pos] + bytes([byte]) + GOOD_PICKLE[pos + 1:]
-    path = tmp_path_factory.mktemp("pkl") / "f.pkl"
-    path.write_bytes(blob)
+    path = _damaged(tmp_path_factory, GOOD_PICKLE, "f.pkl", pos, byte, cut)
     try:
         params = nncore.load_legacy_pickle(path)
     except (pickle.UnpicklingError, ValueError):
