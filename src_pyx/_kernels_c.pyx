@@ -53,6 +53,10 @@ cdef extern from "nncore_dense.h" nogil:
                                const double *b, double *out, Py_ssize_t n_in, Py_ssize_t n_out)
     void nncore_block_packed_f(const float *x, Py_ssize_t ldx, const float *Wp,
                                const float *b, float *out, Py_ssize_t n_in, Py_ssize_t n_out)
+    void nncore_row_d(const double *x, const double *W, const double *b, double *out,
+                      Py_ssize_t n_in, Py_ssize_t n_out)
+    void nncore_row_f(const float *x, const float *W, const float *b, float *out,
+                      Py_ssize_t n_in, Py_ssize_t n_out)
 
 cdef extern from "nncore_math.h" nogil:
     double nncore_exp_nonpos_d(double x)
@@ -209,17 +213,12 @@ cdef void _dense_rows_p(const floating *x, const floating *W, const floating *Wp
 
     Blocks of rows go through a register-blocked C kernel: on W packed into
     contiguous column panels (packed here when the caller has not), or, if that
-    is not available, on W itself.  Leftover rows (and single samples) add one
-    scaled row of W per input value to the bias (a contiguous, vectorisable
-    loop).  Every path sums over k in order; the activation is applied while
-    the row is hot in cache.
+    is not available, on W itself.  Leftover rows (and single samples) go
+    through the one-row kernel (nncore_dense.h).  Every path sums over k in
+    order; the activation is applied while the row is hot in cache.
     """
-    cdef Py_ssize_t i = 0, j, k, r
-    cdef floating xv
-    cdef floating *orow
+    cdef Py_ssize_t i = 0, r
     cdef floating *own = NULL
-    cdef const floating *xrow
-    cdef const floating *wrow
     if NNCORE_PACKED and n >= NNCORE_PRB and n_in > 0 and n_out > 0:
         if Wp == NULL:
             own = <floating *>malloc(_packed_size(own, n_in, n_out) * sizeof(floating))
@@ -245,18 +244,14 @@ cdef void _dense_rows_p(const floating *x, const floating *W, const floating *Wp
         for r in range(NNCORE_RB):
             _activate(act, out + (i + r) * n_out, n_out)
         i += NNCORE_RB
-    # the remaining rows (all of them for a single sample): one row at a time
+    # the remaining rows (all of them for a single sample): one row at a time,
+    # a panel of outputs accumulated in registers over all inputs
     while i < n:
-        orow = out + i * n_out
-        xrow = x + i * n_in
-        for j in range(n_out):
-            orow[j] = b[j]
-        for k in range(n_in):
-            xv = xrow[k]
-            wrow = W + k * n_out
-            for j in range(n_out):
-                orow[j] = orow[j] + xv * wrow[j]
-        _activate(act, orow, n_out)
+        if floating is double:
+            nncore_row_d(x + i * n_in, W, b, out + i * n_out, n_in, n_out)
+        else:
+            nncore_row_f(x + i * n_in, W, b, out + i * n_out, n_in, n_out)
+        _activate(act, out + i * n_out, n_out)
         i += 1
 
 

@@ -220,7 +220,69 @@ static void nncore_block_packed_##SUFFIX(const T *x, ptrdiff_t ldx, const T *Wp,
 
 NNCORE_DEFINE_PACKED(double, nncore_vd, d)
 NNCORE_DEFINE_PACKED(float, nncore_vf, f)
+
+/* ------------------------------------------------------------------ one row
+ *
+ * out = x @ W + b for a single row (a lone sample, or rows left over after the
+ * blocks), on W as it is.  A panel of 4 vectors of outputs is accumulated in
+ * registers over all of k.  A full-vector load of W[k, j0 .. j0+4L) may run past
+ * the row into the next one; that stays inside W except near its end, so those
+ * last rows are loaded through a zero-padded copy instead.  Extra lanes are
+ * discarded.  Sums run over k in order, as in the other kernels.
+ */
+#define NNCORE_DEFINE_ROW(T, V, SUFFIX)                                              \
+static void nncore_row_##SUFFIX(const T *x, const T *W, const T *b, T *out,          \
+                                ptrdiff_t n_in, ptrdiff_t n_out)                     \
+{                                                                                    \
+    enum { L = (int)(sizeof(V) / sizeof(T)), P = 4 * L };                            \
+    const ptrdiff_t total = n_in * n_out;                                            \
+    ptrdiff_t j0, k, c;                                                              \
+    for (j0 = 0; j0 < n_out; j0 += P) {                                              \
+        const ptrdiff_t w = n_out - j0 < P ? n_out - j0 : P;                         \
+        const ptrdiff_t lim = total - j0 - P;                                        \
+        const ptrdiff_t k_full = lim < 0 ? 0 : (lim / n_out + 1 < n_in ? lim / n_out + 1 : n_in); \
+        T tmp[P];                                                                    \
+        V a0, a1, a2, a3;                                                            \
+        for (c = 0; c < P; c++) tmp[c] = c < w ? b[j0 + c] : 0;                      \
+        NNCORE_LOAD(a0, tmp); NNCORE_LOAD(a1, tmp + L);                              \
+        NNCORE_LOAD(a2, tmp + 2 * L); NNCORE_LOAD(a3, tmp + 3 * L);                  \
+        for (k = 0; k < k_full; k++) {                                               \
+            const T *wk = W + k * n_out + j0;                                        \
+            const T xv = x[k];                                                       \
+            V w0, w1, w2, w3;                                                        \
+            NNCORE_LOAD(w0, wk); NNCORE_LOAD(w1, wk + L);                            \
+            NNCORE_LOAD(w2, wk + 2 * L); NNCORE_LOAD(w3, wk + 3 * L);                \
+            a0 += xv * w0; a1 += xv * w1; a2 += xv * w2; a3 += xv * w3;              \
+        }                                                                            \
+        for (; k < n_in; k++) {                                                      \
+            const T *wk = W + k * n_out + j0;                                        \
+            const T xv = x[k];                                                       \
+            V w0, w1, w2, w3;                                                        \
+            for (c = 0; c < P; c++) tmp[c] = c < w ? wk[c] : 0;                      \
+            NNCORE_LOAD(w0, tmp); NNCORE_LOAD(w1, tmp + L);                          \
+            NNCORE_LOAD(w2, tmp + 2 * L); NNCORE_LOAD(w3, tmp + 3 * L);              \
+            a0 += xv * w0; a1 += xv * w1; a2 += xv * w2; a3 += xv * w3;              \
+        }                                                                            \
+        NNCORE_STORE(tmp, a0); NNCORE_STORE(tmp + L, a1);                            \
+        NNCORE_STORE(tmp + 2 * L, a2); NNCORE_STORE(tmp + 3 * L, a3);                \
+        for (c = 0; c < w; c++) out[j0 + c] = tmp[c];                                \
+    }                                                                                \
+}
+
+NNCORE_DEFINE_ROW(double, nncore_vd, d)
+NNCORE_DEFINE_ROW(float, nncore_vf, f)
 #else
 #define NNCORE_PACKED 0
 #define NNCORE_PRB 4
+#define NNCORE_DEFINE_ROW_PLAIN(T, SUFFIX)                                           \
+static void nncore_row_##SUFFIX(const T *x, const T *W, const T *b, T *out,          \
+                                ptrdiff_t n_in, ptrdiff_t n_out)                     \
+{                                                                                    \
+    ptrdiff_t j, k;                                                                  \
+    for (j = 0; j < n_out; j++) out[j] = b[j];                                       \
+    for (k = 0; k < n_in; k++)                                                       \
+        for (j = 0; j < n_out; j++) out[j] = out[j] + x[k] * W[k * n_out + j];       \
+}
+NNCORE_DEFINE_ROW_PLAIN(double, d)
+NNCORE_DEFINE_ROW_PLAIN(float, f)
 #endif
