@@ -9,8 +9,13 @@ the loops run without the GIL and without bounds checks (unless built with
 
 float32 is computed in float32 (``expf``, ``tanhf``); float64 in float64.
 """
+from cpython.mem cimport PyMem_RawFree as free
+from cpython.mem cimport PyMem_RawMalloc as malloc
 from cython cimport floating
 from libc.math cimport exp, expf, tanh, tanhf
+
+# Workspaces come from PyMem_RawMalloc: usable without the GIL, and visible to
+# tracemalloc (tests bound what predict allocates).
 
 cdef extern from *:
     """
@@ -310,7 +315,6 @@ def affine(const floating[:, ::1] x, const floating[:, ::1] W, const floating[::
 
 # ---------------------------------------------------------------- whole network
 
-from libc.stdlib cimport malloc, free
 
 cdef enum:
     # Rows pushed through all layers together: small enough that the two

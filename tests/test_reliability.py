@@ -256,3 +256,35 @@ def test_failed_train_output_keeps_the_previous_model(tmp_path, mnist_dir, monke
     assert "No space left on device" in capsys.readouterr().err
     assert out.read_bytes() == before
     assert os.listdir(tmp_path) == ["model.npz"]
+
+
+# ---------------------------------------------------------------- memory use of predict
+
+@pytest.mark.skipif("cython" not in KERNEL_MODULES, reason="compiled extension not built")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_predict_allocates_only_output_workspaces_and_packed_weights(monkeypatch, dtype):
+    """predict(batch) allocates the output, two chunk-sized hidden workspaces and one packed
+    copy of the weights; nothing that grows with the batch except the output."""
+    import tracemalloc
+
+    from nncore import _kernels
+
+    monkeypatch.setattr(_kernels, "impl", KERNEL_MODULES["cython"])
+    sizes = [784, 50, 100, 10]
+    net = nncore.Network.init(sizes, dtype=dtype, rng=0)
+    itemsize = np.dtype(dtype).itemsize
+    weights = sum(layer.W.nbytes for layer in net.layers)
+    for n in (10_000, 40_000):
+        x = np.random.default_rng(0).random((n, 784)).astype(dtype)
+        net.predict(x[:100])  # plans built
+        tracemalloc.start()
+        try:
+            y = net.predict(x)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        workspaces = 2 * 64 * max(sizes[1:-1]) * itemsize
+        # packing pads each layer's width up to whole vector panels: at most 2x the weights
+        allowed = y.nbytes + workspaces + 2 * weights + 64 * 1024
+        assert peak <= allowed, f"batch {n}: peak {peak} > {allowed} bytes"
+        assert peak >= y.nbytes
