@@ -6,6 +6,8 @@ Environment switches:
     build a pure-Python package (the NumPy kernels are used at run time).
 ``NNCORE_CYTHON_DEBUG=1``
     compile with bounds and wraparound checks on, for debugging the kernels.
+``NNCORE_NO_OPENMP=1``
+    build without OpenMP (large batches then run on one thread only).
 ``NNCORE_PORTABLE=1``
     compile for the architecture's baseline instruction set (a wheel that runs on
     any CPU of the architecture).  By default a source build targets the building
@@ -53,6 +55,17 @@ def _target_flags():
     return []
 
 
+def _openmp_flags():
+    """(compile, link) flags for OpenMP, or empty lists when unavailable or disabled."""
+    if _flag("NNCORE_NO_OPENMP"):
+        return [], []
+    if sys.platform == "win32":
+        return ["/openmp"], []
+    if _compiler_accepts("-fopenmp"):
+        return ["-fopenmp"], ["-fopenmp"]
+    return [], []
+
+
 def _extensions():
     if _flag("NNCORE_NO_EXTENSIONS"):
         return []
@@ -71,6 +84,8 @@ def _extensions():
         compile_args = ["/O2"]
     else:
         compile_args = ["-O3"] + _target_flags() + (["-UNDEBUG", "-O1", "-g"] if debug else [])
+    omp_compile, omp_link = _openmp_flags()
+    compile_args += omp_compile
     macros = [
         ("NNCORE_CYTHON_DEBUG", "1" if debug else "0"),
         ("NNCORE_CFLAGS", '"' + " ".join(compile_args) + '"'),
@@ -82,6 +97,7 @@ def _extensions():
             extra_compile_args=compile_args,
             define_macros=macros,
             include_dirs=["src_pyx"],
+            extra_link_args=omp_link,
         )
         for path in sorted(Path("src_pyx").glob("*.pyx"))
     ]

@@ -163,6 +163,7 @@ def gemm_peak(dtype, threads, min_time):
 def set_threads(threads):
     THREADS[0] = threads
     os.environ["OMP_NUM_THREADS"] = str(threads)
+    nncore.set_num_threads(threads)
     try:
         import torch
         torch.set_num_threads(threads)

@@ -8,6 +8,7 @@ compiled Cython kernels and a NumPy implementation of the same contract.
 True
 """
 from ._config import show_config
+from ._threads import get_num_threads, set_num_threads
 from ._kernels import BACKEND
 from ._version import __version__
 from .gradient import numerical_gradient
@@ -32,6 +33,8 @@ __all__ = [
     "BACKEND",
     "__version__",
     "show_config",
+    "set_num_threads",
+    "get_num_threads",
     "step_function",
     "sigmoid",
     "tanh",

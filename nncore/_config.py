@@ -19,6 +19,7 @@ def config():
         "requested": _kernels.REQUESTED,
         "fallback_reason": _kernels.FALLBACK_REASON,
         "build": dict(getattr(_kernels.impl, "BUILD_INFO", {})),
+        "threads": _kernels.impl.get_num_threads(),
     }
     try:
         blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
@@ -50,6 +51,7 @@ def show_config(file=None):
         ("backend", info["backend"]),
         ("requested", f"NNCORE_IMPLEMENTATION={info['requested']}"),
     ]
+    lines.append(("threads", f"{info['threads']} (nncore.set_num_threads, NNCORE_NUM_THREADS)"))
     if info["fallback_reason"]:
         lines.append(("fallback reason", info["fallback_reason"]))
     for key, value in info["build"].items():

@@ -197,3 +197,18 @@ def gradient(Ws, bs, acts, out_act, loss, x, t, zs, dWs, dbs):
             if layer:
                 delta = delta @ Ws[layer].T
     return total / n
+
+
+# ---------------------------------------------------------------- threads
+
+_num_threads = 1
+
+
+def set_num_threads(n):
+    """Recorded for parity with the compiled backend; NumPy's BLAS has its own setting."""
+    global _num_threads
+    _num_threads = n
+
+
+def get_num_threads():
+    return _num_threads

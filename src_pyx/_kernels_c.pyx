@@ -224,7 +224,8 @@ cdef void _dense_rows_p(const floating *x, const floating *W, const floating *Wp
     """
     cdef Py_ssize_t i = 0, r
     cdef floating *own = NULL
-    if NNCORE_PACKED and n >= NNCORE_PRB and n_in > 0 and n_out > 0:
+    cdef bint tiles = NNCORE_PACKED and n_in > 0 and n_out > 0
+    if tiles and n >= NNCORE_PRB:
         if Wp == NULL:
             own = <floating *>malloc(_packed_size(own, n_in, n_out) * sizeof(floating))
             if own != NULL:
@@ -240,8 +241,10 @@ cdef void _dense_rows_p(const floating *x, const floating *W, const floating *Wp
                     _activate(act, out + (i + r) * n_out, n_out)
                 i += NNCORE_PRB
         free(own)
-    # blocks of NNCORE_RB rows on W as it is (no packing available)
-    while i + NNCORE_RB <= n:
+    # Builds without packed tiles: blocks of NNCORE_RB rows on W as it is.  (With
+    # tiles, leftover rows go one by one below: the one-row kernel gives the same
+    # bits as the tiles, so a row's result does not depend on how rows are grouped.)
+    while not tiles and i + NNCORE_RB <= n:
         if floating is double:
             nncore_block_d(x + i * n_in, n_in, W, b, out + i * n_out, n_in, n_out)
         else:
@@ -320,37 +323,59 @@ cdef enum:
     # Rows pushed through all layers together: small enough that the two
     # ping-pong workspaces stay in L1/L2, large enough to reuse each weight row.
     FORWARD_CHUNK = 64
+    # Smallest batch split across threads (4 chunks): below it, starting the
+    # threads costs more than it saves.
+    PARALLEL_MIN_ROWS = 256
 
+from cython.parallel cimport prange, threadid
 
-cdef void _forward(const floating *x, floating *out, Py_ssize_t n,
-                   const floating **Ws, const floating **bs, const Py_ssize_t *sizes,
-                   const int *acts, int n_layers, int out_act, floating *work,
-                   Py_ssize_t stride, const floating **Wps) noexcept nogil:
-    """Push n rows of x through every layer; the last layer writes into out.
-
-    sizes holds n_layers + 1 widths; work holds two buffers of ``stride`` values.
+cdef extern from *:
     """
-    cdef Py_ssize_t r0, rows, r
+    #ifdef _OPENMP
+    #include <omp.h>
+    static const int nncore_openmp = 1;
+    #else
+    static const int nncore_openmp = 0;
+    #endif
+    """
+    const int nncore_openmp
+
+BUILD_INFO["openmp"] = bool(nncore_openmp)
+cdef int _num_threads = 1
+
+
+def set_num_threads(int n):
+    """Threads for a large batch in predict (1: never start threads)."""
+    global _num_threads
+    _num_threads = n if nncore_openmp else 1
+
+
+def get_num_threads():
+    """Threads a large batch in predict may use."""
+    return _num_threads
+
+
+cdef void _forward_chunk(const floating *x, floating *out, Py_ssize_t rows,
+                         const floating **Ws, const floating **bs, const floating **Wps,
+                         const Py_ssize_t *sizes, const int *acts, int n_layers, int out_act,
+                         floating *work, Py_ssize_t stride) noexcept nogil:
+    """Push ``rows`` (at most FORWARD_CHUNK) rows of x through every layer into out.
+
+    sizes holds n_layers + 1 widths; work holds two buffers of ``stride`` values,
+    used in turn for the hidden layers; Wps, if not NULL, holds packed weights.
+    """
     cdef int l
-    cdef const floating *src
+    cdef Py_ssize_t r
+    cdef const floating *src = x
     cdef floating *dst
-    cdef Py_ssize_t chunk = FORWARD_CHUNK
-    r0 = 0
-    while r0 < n:
-        rows = n - r0 if n - r0 < chunk else chunk
-        src = x + r0 * sizes[0]
-        for l in range(n_layers):
-            if l == n_layers - 1:
-                dst = out + r0 * sizes[n_layers]
-            else:
-                dst = work + (l % 2) * stride
-            _dense_rows_p(src, Ws[l], Wps[l] if Wps != NULL else NULL, bs[l], dst, rows,
-                          sizes[l], sizes[l + 1], acts[l])
-            src = dst
-        if out_act != ACT_IDENTITY:
-            for r in range(rows):
-                _activate(out_act, out + (r0 + r) * sizes[n_layers], sizes[n_layers])
-        r0 += rows
+    for l in range(n_layers):
+        dst = out if l == n_layers - 1 else work + (l % 2) * stride
+        _dense_rows_p(src, Ws[l], Wps[l] if Wps != NULL else NULL, bs[l], dst, rows,
+                      sizes[l], sizes[l + 1], acts[l])
+        src = dst
+    if out_act != ACT_IDENTITY:
+        for r in range(rows):
+            _activate(out_act, out + r * sizes[n_layers], sizes[n_layers])
 
 
 cdef const void *_data(object array, bint double_precision) except? NULL:
@@ -434,16 +459,23 @@ cdef class Forward:
         cdef floating *packed
         cdef const floating **Wps = NULL
         cdef const floating *xp = NULL
-        cdef Py_ssize_t l, total = 0
+        cdef Py_ssize_t l, c, total = 0
+        cdef Py_ssize_t n_out = out.shape[1]
+        cdef Py_ssize_t n_chunks = (n + FORWARD_CHUNK - 1) // FORWARD_CHUNK
+        cdef floating *outp
+        cdef int threads = 1
         if n == 0 or out.shape[1] == 0:
             return
+        outp = &out[0, 0]
+        if _num_threads > 1 and n >= PARALLEL_MIN_ROWS:
+            threads = _num_threads if _num_threads < n_chunks else <int>n_chunks
         if x.shape[1]:
             xp = &x[0, 0]
         if NNCORE_PACKED and n >= NNCORE_PRB:
             # every layer's W packed once per call, shared by all chunks of rows
             for l in range(self.n_layers):
                 total += _packed_size(<floating *>NULL, self.sizes[l], self.sizes[l + 1])
-        work = <floating *>malloc((2 * stride + total) * sizeof(floating))
+        work = <floating *>malloc((2 * stride * threads + total) * sizeof(floating))
         if total:
             Wps = <const floating **>malloc(self.n_layers * sizeof(void *))
         if work == NULL or (total and Wps == NULL):
@@ -452,16 +484,31 @@ cdef class Forward:
             raise MemoryError()
         with nogil:
             if total:
-                packed = work + 2 * stride
+                packed = work + 2 * stride * threads
                 for l in range(self.n_layers):
                     Wps[l] = packed
                     if self.sizes[l] and self.sizes[l + 1]:
                         _pack(<const floating *>self.Ws[l], packed, self.sizes[l],
                               self.sizes[l + 1])
                     packed += _packed_size(packed, self.sizes[l], self.sizes[l + 1])
-            _forward(xp, &out[0, 0], n, <const floating **>self.Ws,
-                     <const floating **>self.bs, self.sizes, self.acts, self.n_layers,
-                     self.out_act, work, stride, Wps)
+            if threads > 1:
+                for c in prange(n_chunks, num_threads=threads, schedule="static"):
+                    _forward_chunk(xp + c * FORWARD_CHUNK * self.sizes[0],
+                                   outp + c * FORWARD_CHUNK * n_out,
+                                   n - c * FORWARD_CHUNK if n - c * FORWARD_CHUNK < FORWARD_CHUNK
+                                   else FORWARD_CHUNK,
+                                   <const floating **>self.Ws, <const floating **>self.bs, Wps,
+                                   self.sizes, self.acts, self.n_layers, self.out_act,
+                                   work + 2 * stride * threadid(), stride)
+            else:
+                for c in range(n_chunks):
+                    _forward_chunk(xp + c * FORWARD_CHUNK * self.sizes[0],
+                                   outp + c * FORWARD_CHUNK * n_out,
+                                   n - c * FORWARD_CHUNK if n - c * FORWARD_CHUNK < FORWARD_CHUNK
+                                   else FORWARD_CHUNK,
+                                   <const floating **>self.Ws, <const floating **>self.bs, Wps,
+                                   self.sizes, self.acts, self.n_layers, self.out_act,
+                                   work, stride)
         free(work)
         free(Wps)
 

@@ -288,3 +288,46 @@ def test_predict_allocates_only_output_workspaces_and_packed_weights(monkeypatch
         allowed = y.nbytes + workspaces + 2 * weights + 64 * 1024
         assert peak <= allowed, f"batch {n}: peak {peak} > {allowed} bytes"
         assert peak >= y.nbytes
+
+
+# ---------------------------------------------------------------- threads inside predict
+
+def test_threaded_predict_is_identical_to_one_thread(backend, dtype):
+    net = nncore.Network.init([784, 50, 100, 10], dtype=dtype, weight_init=0.1, rng=0)
+    x = np.random.default_rng(0).random((1000, 784)).astype(dtype)
+    try:
+        nncore.set_num_threads(1)
+        one = net.predict(x)
+        nncore.set_num_threads(2)
+        assert nncore.get_num_threads() in (1, 2)
+        np.testing.assert_array_equal(net.predict(x), one)
+        np.testing.assert_array_equal(net.predict(x[:300]), one[:300])
+    finally:
+        nncore.set_num_threads(1)
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        nncore.set_num_threads(0)
+
+
+def test_num_threads_from_the_environment(tmp_path):
+    code = "import nncore; print(nncore.get_num_threads())"
+    for value, expected in (("2", {"1", "2"}), ("", {"1"})):
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             cwd=str(tmp_path), env={**os.environ, "NNCORE_NUM_THREADS": value})
+        assert res.returncode == 0, res.stderr
+        assert res.stdout.strip() in expected
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=str(tmp_path), env={**os.environ, "NNCORE_NUM_THREADS": "many"})
+    assert res.returncode == 0 and "NNCORE_NUM_THREADS must be a positive integer" in res.stderr
+
+
+def test_a_rows_result_does_not_depend_on_its_batch(backend, dtype):
+    """predict(x[s:e]) equals predict(x)[s:e] bit for bit, for any slice (so results do not
+    depend on batch size, chunking or thread count)."""
+    if backend == "python":
+        pytest.skip("NumPy's BLAS may round differently for different batch sizes")
+    net = nncore.Network.init([784, 50, 100, 10], dtype=dtype, weight_init=0.1, rng=0)
+    x = np.random.default_rng(0).random((700, 784)).astype(dtype)
+    whole = net.predict(x)
+    for start, stop in [(0, 1), (3, 4), (296, 300), (296, 304), (0, 300), (123, 657), (699, 700)]:
+        np.testing.assert_array_equal(net.predict(x[start:stop]), whole[start:stop])
+    np.testing.assert_array_equal(net.predict(x[5]), whole[5])
