@@ -100,6 +100,9 @@ def onnx_peer(params, dtype):
     options = ort.SessionOptions()
     options.intra_op_num_threads = THREADS[0]
     options.inter_op_num_threads = 1
+    # no busy-waiting threads left spinning after a run: they would steal the cores
+    # from whichever peer is timed next in this process
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = ort.InferenceSession(model.SerializeToString(), options,
                                    providers=["CPUExecutionProvider"])
 
