@@ -252,34 +252,12 @@ def bench_training(quick):
         return time.perf_counter() - start, net.accuracy(xv, tv)
 
     def numpy_epoch(dtype):
-        rng = np.random.default_rng(0)
-        W1 = (rng.standard_normal((784, 100)) * np.sqrt(2 / 784)).astype(dtype)
-        W2 = (rng.standard_normal((100, 10)) * np.sqrt(2 / 100)).astype(dtype)
-        b1, b2 = np.zeros(100, dtype), np.zeros(10, dtype)
-        params = [W1, b1, W2, b2]
-        vel = [np.zeros_like(p) for p in params]
+        import numpy_mlp  # benchmarks/numpy_mlp.py, beside this script
+
         xs = xe.astype(dtype)
         start = time.perf_counter()
-        order = rng.permutation(len(xs))
-        for i in range(0, len(xs), 100):
-            idx = order[i:i + 100]
-            xb, tb = xs[idx], te[idx]
-            h = np.maximum(xb @ W1 + b1, 0)
-            a = h @ W2 + b2
-            e = np.exp(a - a.max(axis=1, keepdims=True))
-            y = e / e.sum(axis=1, keepdims=True)
-            y[np.arange(len(idx)), tb] -= 1
-            d2 = y / len(idx)
-            gW2, gb2 = h.T @ d2, d2.sum(axis=0)
-            d1 = (d2 @ W2.T) * (h > 0)
-            gW1, gb1 = xb.T @ d1, d1.sum(axis=0)
-            for p, v, g in zip(params, vel, (gW1, gb1, gW2, gb2)):
-                v *= 0.9
-                v -= 0.1 * g
-                p += v
-        seconds = time.perf_counter() - start
-        pred = np.argmax(np.maximum(xv.astype(dtype) @ W1 + b1, 0) @ W2 + b2, axis=1)
-        return seconds, float(np.mean(pred == tv))
+        params = numpy_mlp.fit(xs, te, epochs=1, dtype=dtype, seed=0)
+        return time.perf_counter() - start, numpy_mlp.accuracy(params, xv, tv)
 
     def torch_epoch(dtype):
         import torch
