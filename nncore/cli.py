@@ -215,5 +215,7 @@ def main(argv=None):
     except UsageError as exc:
         parser.exit(2, f"{PROG} {args.command}: error: {exc}\n")
     except (OSError, ValueError, TypeError, ImportError, pickle.UnpicklingError) as exc:
-        print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
+        # one line, even for messages that list details line by line (download errors)
+        message = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        print(f"{PROG} {args.command}: error: {message}", file=sys.stderr)
         return 1

@@ -62,6 +62,7 @@ def test_errors_are_one_line_without_traceback(tmp_path, offline):
         (["train", "--epochs", "x"], 2, "expected a positive integer"),
         (["show", "--index", "99999"], 2, "--index must lie in"),
         (["frobnicate"], 2, "invalid choice"),
+        (["evaluate", "--split", "train"], 1, "could not download train-images-idx3-ubyte.gz"),
     ]
     (tmp_path / "junk.npz").write_bytes(b"junk")
     cases.append((["evaluate", "--model", "junk.npz"], 1, "not an .npz"))
