@@ -9,7 +9,7 @@ __all__ = ["mean_squared_error", "cross_entropy_error"]
 DELTA = 1e-7
 
 
-def _pair(y, t):
+def _checked_y(y):
     y = as_float_array(y, "y")
     if y.ndim not in (1, 2):
         raise ValueError(f"y must be one sample (n,) or a batch (N, n); got shape {y.shape}")
@@ -40,7 +40,7 @@ def mean_squared_error(y, t):
     >>> round(nncore.mean_squared_error(y, t), 4)
     0.0975
     """
-    y = _pair(y, t)
+    y = _checked_y(y)
     t = as_float_array(t, "t")
     if t.shape != y.shape:
         raise ValueError(f"t must have the shape of y {y.shape}; got {t.shape}")
@@ -77,7 +77,7 @@ def cross_entropy_error(y, t):
     >>> round(nncore.cross_entropy_error(y, 7), 4)   # the label instead of one-hot
     2.3026
     """
-    y = _pair(y, t)
+    y = _checked_y(y)
     t = np.asarray(t)
     if t.dtype.kind not in "biuf":
         raise TypeError(f"t must hold labels or one-hot rows; got dtype {t.dtype}")

@@ -7,12 +7,12 @@ input for the elementwise kernels and softmax).  Nothing here raises on data:
 the loops run without the GIL and without bounds checks (unless built with
 ``NNCORE_CYTHON_DEBUG=1``).
 
-float32 is computed in float32 (``expf``, ``tanhf``); float64 in float64.
+float32 is computed in float32 (own vectorised exp, ``tanhf``); float64 in float64.
 """
 from cpython.mem cimport PyMem_RawFree as free
 from cpython.mem cimport PyMem_RawMalloc as malloc
 from cython cimport floating
-from libc.math cimport exp, expf, tanh, tanhf
+from libc.math cimport exp, tanh, tanhf
 
 # Workspaces come from PyMem_RawMalloc: usable without the GIL, and visible to
 # tracemalloc (tests bound what predict allocates).
@@ -97,13 +97,6 @@ ACTIVATION_CODES = {
 
 
 # ---------------------------------------------------------------- scalar helpers
-
-cdef inline floating _exp(floating v) noexcept nogil:
-    if floating is float:
-        return expf(v)
-    else:
-        return exp(v)
-
 
 cdef inline floating _tanh1(floating v) noexcept nogil:
     if floating is float:
