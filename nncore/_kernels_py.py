@@ -126,6 +126,25 @@ class Forward:
         if self.out_act != _IDENTITY:
             _activate_inplace(self.out_act, out)
 
+    def predict(self, x):
+        """The output for x, or None unless x is the plain case.
+
+        The plain case: an ``ndarray`` (not a subclass) of the plan's dtype,
+        C-contiguous, one sample ``(n_in,)`` or a non-empty batch ``(N, n_in)``.
+        The result is a new array, ``(n_out,)`` or ``(N, n_out)``.  Anything else
+        is left to the caller's validation (nothing is raised for it here).
+        """
+        W0 = self.layers[0][0]
+        n_in, n_out = W0.shape[0], self.layers[-1][0].shape[1]
+        if (type(x) is not np.ndarray or x.dtype != W0.dtype or n_in == 0 or n_out == 0
+                or x.ndim not in (1, 2) or x.shape[-1] != n_in or x.shape[0] == 0
+                or not x.flags.c_contiguous):
+            return None
+        x2 = x.reshape(-1, n_in)
+        out = np.empty((x2.shape[0], n_out), x.dtype)
+        self(x2, out)
+        return out[0] if x.ndim == 1 else out
+
 
 # ---------------------------------------------------------------- training
 

@@ -312,6 +312,10 @@ class Network:
         return cache[1][output]
 
     def _run(self, x, output):
+        plan = self._forward_plan(output)
+        out = plan.predict(x)  # the common case (an array as it should be) in one call
+        if out is not None:
+            return out
         x = as_float_array(x, "x", dtype=self.dtype)
         check_ndim(x, "x", (1, 2))
         n_in = self.layers[0].n_in
@@ -323,7 +327,7 @@ class Network:
         single = x.ndim == 1
         x2 = np.ascontiguousarray(x.reshape(1, n_in) if single else x)
         out = np.empty((x2.shape[0], self.layers[-1].n_out), self.dtype)
-        self._forward_plan(output)(x2, out)
+        plan(x2, out)
         return out[0] if single else out
 
     def predict(self, x):

@@ -9,6 +9,7 @@ the loops run without the GIL and without bounds checks (unless built with
 
 float32 is computed in float32 (own vectorised exp, ``tanhf``); float64 in float64.
 """
+from cpython.buffer cimport PyBUF_STRIDES, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.mem cimport PyMem_RawFree as free
 from cpython.mem cimport PyMem_RawMalloc as malloc
 from cython cimport floating
@@ -322,6 +323,13 @@ cdef enum:
 
 from cython.parallel cimport prange, threadid
 
+import numpy as _np
+
+_ndarray = _np.ndarray
+_empty = _np.empty
+_dtype_f64 = _np.dtype(_np.float64)
+_dtype_f32 = _np.dtype(_np.float32)
+
 cdef extern from *:
     """
     #ifdef _OPENMP
@@ -402,12 +410,14 @@ cdef class Forward:
     cdef Py_ssize_t *sizes
     cdef int *acts
     cdef Py_ssize_t max_width
+    cdef readonly object dtype
 
     def __cinit__(self, list Ws, list bs, list acts, int out_act):
         cdef Py_ssize_t l, n = len(Ws)
         self.n_layers = <int>n
         self.out_act = out_act
         self.double_precision = Ws[0].dtype.itemsize == 8
+        self.dtype = _dtype_f64 if self.double_precision else _dtype_f32
         self._arrays = list(Ws) + list(bs)
         self.Ws = <const void **>malloc(n * sizeof(void *))
         self.bs = <const void **>malloc(n * sizeof(void *))
@@ -438,6 +448,47 @@ cdef class Forward:
         else:
             self._run_f(x, out)
 
+    def predict(self, x):
+        """The output for x, or None unless x is the plain case.
+
+        The plain case: an ``ndarray`` (not a subclass) of the plan's dtype,
+        C-contiguous, one sample ``(n_in,)`` or a non-empty batch ``(N, n_in)``.
+        The result is a new array, ``(n_out,)`` or ``(N, n_out)``.  Anything else
+        is left to the caller's validation (nothing is raised for it here).
+        """
+        cdef Py_buffer xv
+        cdef Py_buffer ov
+        cdef Py_ssize_t n, n_in = self.sizes[0], n_out = self.sizes[self.n_layers]
+        cdef Py_ssize_t item = 8 if self.double_precision else 4
+        if type(x) is not _ndarray or x.dtype is not self.dtype or n_in == 0 or n_out == 0:
+            return None
+        PyObject_GetBuffer(x, &xv, PyBUF_STRIDES)
+        try:
+            if xv.ndim == 1:
+                if xv.shape[0] != n_in or xv.strides[0] != item:
+                    return None
+                n = 1
+                out = _empty(n_out, self.dtype)
+            elif xv.ndim == 2:
+                n = xv.shape[0]
+                if (n == 0 or xv.shape[1] != n_in or xv.strides[1] != item
+                        or (n > 1 and xv.strides[0] != n_in * item)):
+                    return None
+                out = _empty((n, n_out), self.dtype)
+            else:
+                return None
+            PyObject_GetBuffer(out, &ov, PyBUF_WRITABLE)
+            try:
+                if self.double_precision:
+                    self._go(<const double *>xv.buf, <double *>ov.buf, n)
+                else:
+                    self._go(<const float *>xv.buf, <float *>ov.buf, n)
+            finally:
+                PyBuffer_Release(&ov)
+        finally:
+            PyBuffer_Release(&xv)
+        return out
+
     cdef _run_d(self, const double[:, ::1] x, double[:, ::1] out):
         self._run(x, out)
 
@@ -445,25 +496,23 @@ cdef class Forward:
         self._run(x, out)
 
     cdef _run(self, const floating[:, ::1] x, floating[:, ::1] out):
-        cdef Py_ssize_t n = x.shape[0]
+        if x.shape[0] == 0 or out.shape[1] == 0:
+            return
+        self._go(&x[0, 0] if x.shape[1] else NULL, &out[0, 0], x.shape[0])
+
+    cdef int _go(self, const floating *xp, floating *outp, Py_ssize_t n) except -1:
+        """outp[:n] = the network applied to the n rows at xp (n >= 1, widths > 0 at the ends)."""
         cdef Py_ssize_t rows = n if n < FORWARD_CHUNK else FORWARD_CHUNK
         cdef Py_ssize_t stride = rows * self.max_width
         cdef floating *work
         cdef floating *packed
         cdef const floating **Wps = NULL
-        cdef const floating *xp = NULL
         cdef Py_ssize_t l, c, total = 0
-        cdef Py_ssize_t n_out = out.shape[1]
+        cdef Py_ssize_t n_out = self.sizes[self.n_layers]
         cdef Py_ssize_t n_chunks = (n + FORWARD_CHUNK - 1) // FORWARD_CHUNK
-        cdef floating *outp
         cdef int threads = 1
-        if n == 0 or out.shape[1] == 0:
-            return
-        outp = &out[0, 0]
         if _num_threads > 1 and n >= PARALLEL_MIN_ROWS:
             threads = _num_threads if _num_threads < n_chunks else <int>n_chunks
-        if x.shape[1]:
-            xp = &x[0, 0]
         if NNCORE_PACKED and n >= NNCORE_PRB:
             # every layer's W packed once per call, shared by all chunks of rows
             for l in range(self.n_layers):
@@ -504,6 +553,7 @@ cdef class Forward:
                                    work, stride)
         free(work)
         free(Wps)
+        return 0
 
 
 # ---------------------------------------------------------------- training

@@ -224,48 +224,83 @@ NNCORE_DEFINE_PACKED(float, nncore_vf, f)
 /* ------------------------------------------------------------------ one row
  *
  * out = x @ W + b for a single row (a lone sample, or rows left over after the
- * blocks), on W as it is.  A panel of 4 vectors of outputs is accumulated in
- * registers over all of k.  A full-vector load of W[k, j0 .. j0+4L) may run past
- * the row into the next one; that stays inside W except near its end, so those
- * last rows are loaded through a zero-padded copy instead.  Extra lanes are
- * discarded.  Sums run over k in order, as in the other kernels.
+ * blocks), on W as it is.  A panel of up to 8 vectors of outputs, as few as
+ * cover the columns left, is accumulated in registers over all of k, so a narrow
+ * layer is one pass over W with little read past its last column.  A full-vector
+ * load of W[k, j0 .. j0+P) may run past the row into the next one; that stays
+ * inside W except near its end, so those last rows are loaded through a
+ * zero-padded copy instead.  Extra lanes are discarded.  Sums run over k in
+ * order, as in the other kernels.
  */
+#define NNCORE_DEFINE_ROW_PANEL(T, V, SUFFIX, NV)                                    \
+static void nncore_row_panel##NV##_##SUFFIX(const T *x, const T *W, const T *b,      \
+                                            T *out, ptrdiff_t n_in, ptrdiff_t n_out, \
+                                            ptrdiff_t j0)                            \
+{                                                                                    \
+    enum { L = (int)(sizeof(V) / sizeof(T)), P = NV * L };                           \
+    const ptrdiff_t w = n_out - j0 < P ? n_out - j0 : P;                             \
+    const ptrdiff_t lim = n_in * n_out - j0 - P;                                     \
+    const ptrdiff_t k_full = lim < 0 ? 0 : (lim / n_out + 1 < n_in ? lim / n_out + 1 : n_in); \
+    ptrdiff_t k, c;                                                                  \
+    int v;                                                                           \
+    T tmp[P];                                                                        \
+    V a[NV];                                                                         \
+    for (c = 0; c < P; c++) tmp[c] = c < w ? b[j0 + c] : 0;                          \
+    _Pragma("GCC unroll 8")                                                          \
+    for (v = 0; v < NV; v++) NNCORE_LOAD(a[v], tmp + v * L);                         \
+    for (k = 0; k < k_full; k++) {                                                   \
+        const T *wk = W + k * n_out + j0;                                            \
+        const T xv = x[k];                                                           \
+        _Pragma("GCC unroll 8")                                                      \
+        for (v = 0; v < NV; v++) {                                                   \
+            V wv;                                                                    \
+            NNCORE_LOAD(wv, wk + v * L);                                             \
+            a[v] += xv * wv;                                                         \
+        }                                                                            \
+    }                                                                                \
+    for (; k < n_in; k++) {                                                          \
+        const T *wk = W + k * n_out + j0;                                            \
+        const T xv = x[k];                                                           \
+        for (c = 0; c < P; c++) tmp[c] = c < w ? wk[c] : 0;                          \
+        _Pragma("GCC unroll 8")                                                      \
+        for (v = 0; v < NV; v++) {                                                   \
+            V wv;                                                                    \
+            NNCORE_LOAD(wv, tmp + v * L);                                            \
+            a[v] += xv * wv;                                                         \
+        }                                                                            \
+    }                                                                                \
+    _Pragma("GCC unroll 8")                                                          \
+    for (v = 0; v < NV; v++) NNCORE_STORE(tmp + v * L, a[v]);                        \
+    for (c = 0; c < w; c++) out[j0 + c] = tmp[c];                                    \
+}
+
 #define NNCORE_DEFINE_ROW(T, V, SUFFIX)                                              \
+NNCORE_DEFINE_ROW_PANEL(T, V, SUFFIX, 1)                                             \
+NNCORE_DEFINE_ROW_PANEL(T, V, SUFFIX, 2)                                             \
+NNCORE_DEFINE_ROW_PANEL(T, V, SUFFIX, 3)                                             \
+NNCORE_DEFINE_ROW_PANEL(T, V, SUFFIX, 4)                                             \
+NNCORE_DEFINE_ROW_PANEL(T, V, SUFFIX, 5)                                             \
+NNCORE_DEFINE_ROW_PANEL(T, V, SUFFIX, 6)                                             \
+NNCORE_DEFINE_ROW_PANEL(T, V, SUFFIX, 7)                                             \
+NNCORE_DEFINE_ROW_PANEL(T, V, SUFFIX, 8)                                             \
 static void nncore_row_##SUFFIX(const T *x, const T *W, const T *b, T *out,          \
                                 ptrdiff_t n_in, ptrdiff_t n_out)                     \
 {                                                                                    \
-    enum { L = (int)(sizeof(V) / sizeof(T)), P = 4 * L };                            \
-    const ptrdiff_t total = n_in * n_out;                                            \
-    ptrdiff_t j0, k, c;                                                              \
-    for (j0 = 0; j0 < n_out; j0 += P) {                                              \
-        const ptrdiff_t w = n_out - j0 < P ? n_out - j0 : P;                         \
-        const ptrdiff_t lim = total - j0 - P;                                        \
-        const ptrdiff_t k_full = lim < 0 ? 0 : (lim / n_out + 1 < n_in ? lim / n_out + 1 : n_in); \
-        T tmp[P];                                                                    \
-        V a0, a1, a2, a3;                                                            \
-        for (c = 0; c < P; c++) tmp[c] = c < w ? b[j0 + c] : 0;                      \
-        NNCORE_LOAD(a0, tmp); NNCORE_LOAD(a1, tmp + L);                              \
-        NNCORE_LOAD(a2, tmp + 2 * L); NNCORE_LOAD(a3, tmp + 3 * L);                  \
-        for (k = 0; k < k_full; k++) {                                               \
-            const T *wk = W + k * n_out + j0;                                        \
-            const T xv = x[k];                                                       \
-            V w0, w1, w2, w3;                                                        \
-            NNCORE_LOAD(w0, wk); NNCORE_LOAD(w1, wk + L);                            \
-            NNCORE_LOAD(w2, wk + 2 * L); NNCORE_LOAD(w3, wk + 3 * L);                \
-            a0 += xv * w0; a1 += xv * w1; a2 += xv * w2; a3 += xv * w3;              \
+    enum { L = (int)(sizeof(V) / sizeof(T)) };                                       \
+    ptrdiff_t j0 = 0;                                                                \
+    while (j0 < n_out) {                                                             \
+        const ptrdiff_t nv = (n_out - j0 + L - 1) / L;                               \
+        switch (nv < 8 ? nv : 8) {                                                   \
+        case 1: nncore_row_panel1_##SUFFIX(x, W, b, out, n_in, n_out, j0); break;    \
+        case 2: nncore_row_panel2_##SUFFIX(x, W, b, out, n_in, n_out, j0); break;    \
+        case 3: nncore_row_panel3_##SUFFIX(x, W, b, out, n_in, n_out, j0); break;    \
+        case 4: nncore_row_panel4_##SUFFIX(x, W, b, out, n_in, n_out, j0); break;    \
+        case 5: nncore_row_panel5_##SUFFIX(x, W, b, out, n_in, n_out, j0); break;    \
+        case 6: nncore_row_panel6_##SUFFIX(x, W, b, out, n_in, n_out, j0); break;    \
+        case 7: nncore_row_panel7_##SUFFIX(x, W, b, out, n_in, n_out, j0); break;    \
+        default: nncore_row_panel8_##SUFFIX(x, W, b, out, n_in, n_out, j0); break;   \
         }                                                                            \
-        for (; k < n_in; k++) {                                                      \
-            const T *wk = W + k * n_out + j0;                                        \
-            const T xv = x[k];                                                       \
-            V w0, w1, w2, w3;                                                        \
-            for (c = 0; c < P; c++) tmp[c] = c < w ? wk[c] : 0;                      \
-            NNCORE_LOAD(w0, tmp); NNCORE_LOAD(w1, tmp + L);                          \
-            NNCORE_LOAD(w2, tmp + 2 * L); NNCORE_LOAD(w3, tmp + 3 * L);              \
-            a0 += xv * w0; a1 += xv * w1; a2 += xv * w2; a3 += xv * w3;              \
-        }                                                                            \
-        NNCORE_STORE(tmp, a0); NNCORE_STORE(tmp + L, a1);                            \
-        NNCORE_STORE(tmp + 2 * L, a2); NNCORE_STORE(tmp + 3 * L, a3);                \
-        for (c = 0; c < w; c++) out[j0 + c] = tmp[c];                                \
+        j0 += (nv < 8 ? nv : 8) * L;                                                 \
     }                                                                                \
 }
 

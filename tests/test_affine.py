@@ -36,6 +36,17 @@ def test_matches_oracle(backend, dtype, shape):
     _close(one, oracles.affine(x[0], W, b), dtype, shape[1])
 
 
+@pytest.mark.parametrize("n_out", [1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 50, 63, 64, 65, 100,
+                                   127, 128, 129, 130, 200, 257])
+def test_every_panel_width_of_one_row(backend, dtype, n_out):
+    """One row (its own kernel: panels of 1 to 8 vectors, loads near W's end padded)
+    agrees with the oracle for every width, including the last columns of W."""
+    x, W, b = _problem(dtype, 3, 11, n_out, seed=n_out)
+    want = oracles.affine(x, W, b)
+    for i in range(3):
+        _close(nncore.affine(x[i], W, b), want[i], dtype, 11)
+
+
 def test_layouts_and_readonly(backend, dtype):
     x, W, b = _problem(dtype, 6, 9, 4, seed=1)
     want = oracles.affine(x, W, b)

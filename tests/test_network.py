@@ -81,6 +81,35 @@ def test_single_batch_empty_and_layouts(backend, dtype):
         np.testing.assert_array_equal(view, before)
 
 
+class _Sub(np.ndarray):
+    pass
+
+
+def test_plan_fast_path_takes_exactly_the_plain_case(backend, dtype):
+    """Forward.predict computes a plain C-contiguous array of the plan's dtype and
+    returns None for everything else, which Network then validates and converts."""
+    net = nncore.Network.init([6, 5, 3], output="softmax", dtype=dtype, rng=1)
+    plan = net._forward_plan("softmax")
+    x = np.random.default_rng(2).standard_normal((8, 6)).astype(dtype)
+    want = np.empty((8, 3), dtype)
+    plan(x, want)
+    ro = x.copy()
+    ro.flags.writeable = False
+    for plain, expected in [(x, want), (x[3], want[3]), (x[2:3], want[2:3]), (ro, want)]:
+        got = plan.predict(plain)
+        assert got.dtype == dtype and got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)
+        assert not np.shares_memory(got, plain)
+    other = np.float32 if dtype == np.float64 else np.float64
+    for odd in [x.astype(other), np.asfortranarray(x), x[:, ::-1], x[::2], x[0, ::1][::-1],
+                x[:, :5], np.empty((0, 6), dtype), x.reshape(2, 4, 6), x.view(_Sub),
+                x.tolist(), np.float64(1.0)]:
+        assert plan.predict(odd) is None
+        if isinstance(odd, np.ndarray) and odd.ndim in (1, 2) and odd.shape[-1] == 6:
+            np.testing.assert_allclose(net.predict(odd), reference_forward(net, odd),
+                                       rtol=1e-5, atol=1e-6)
+
+
 def test_float32_network_stays_float32(backend):
     net = nncore.Network.init([4, 3, 2], dtype=np.float32, rng=0)
     assert net.dtype == np.float32
