@@ -135,15 +135,17 @@ static void nncore_block_f(const float *x, ptrdiff_t ldx, const float *W,
 }
 
 #endif
-#endif
 
-/* ------------------------------------------------------------------ packed panels
+/* ------------------------------------------------------------------ column split
  *
- * For many rows, W is first copied into panels of NNCORE_P(T) columns: panel p
- * holds W[k, p*P .. p*P+P) for every k, contiguous and zero-padded past n_out.
- * The kernel then reads W strictly sequentially, handles the last, narrower
- * panel with the same vector code, and (with AVX-512's 32 registers) keeps a
- * tile of 8 rows x 2 vectors in registers.  Sums still run over k in order.
+ * The kernels below split W's columns in two.  The first n_main = n_out - n_out % L
+ * ("main" columns, L = lanes of a vector) are a whole number of vectors: their
+ * sums start from the bias and run over k in order, one lane per column.  The
+ * last n_out % L ("narrow" columns) would fill a vector only partly, so they are
+ * dot products instead: lane l sums x[k] * W[k, j] for k = l, l + L, l + 2L, ...
+ * (the last, partial vector of k zero-padded), and the lanes are then added to
+ * the bias in lane order (nncore_hsum).  Every kernel follows this split and
+ * these orders, so a row's result does not depend on which kernel computed it.
  */
 #if defined(__GNUC__) || defined(__clang__)
 #define NNCORE_PACKED 1
@@ -153,69 +155,149 @@ static void nncore_block_f(const float *x, ptrdiff_t ldx, const float *W,
 #define NNCORE_PRB 4
 #endif
 
+#define NNCORE_DEFINE_HSUM(T, V, SUFFIX)                                             \
+static inline T nncore_hsum_##SUFFIX(T b, V acc)                                     \
+{                                                                                    \
+    enum { L = (int)(sizeof(V) / sizeof(T)) };                                       \
+    T t[L];                                                                          \
+    int l;                                                                           \
+    NNCORE_STORE(t, acc);                                                            \
+    for (l = 0; l < L; l++) b += t[l];                                               \
+    return b;                                                                        \
+}
+
+NNCORE_DEFINE_HSUM(double, nncore_vd, d)
+NNCORE_DEFINE_HSUM(float, nncore_vf, f)
+
+/* ------------------------------------------------------------------ packed panels
+ *
+ * For blocks of NNCORE_PRB rows, W is first copied into panels: each run of up
+ * to 3 vectors of main columns becomes a panel holding W[k, j0 .. j0+P) for
+ * every k, contiguous; each narrow column becomes a row of W's transpose,
+ * zero-padded to a whole number of vectors.  The kernels then read W strictly
+ * sequentially and (with AVX-512's 32 registers) keep a tile of 8 rows x 3
+ * vectors in registers.
+ */
 #define NNCORE_DEFINE_PACKED(T, V, SUFFIX)                                           \
 static ptrdiff_t nncore_packed_size_##SUFFIX(ptrdiff_t n_in, ptrdiff_t n_out)        \
 {                                                                                    \
-    enum { P = 2 * (int)(sizeof(V) / sizeof(T)) };                                   \
-    return ((n_out + P - 1) / P) * P * n_in;                                         \
+    enum { L = (int)(sizeof(V) / sizeof(T)) };                                       \
+    const ptrdiff_t n_main = n_out / L * L, kpad = (n_in + L - 1) / L * L;           \
+    return n_in * n_main + (n_out - n_main) * kpad;                                  \
 }                                                                                    \
 static void nncore_pack_##SUFFIX(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out) \
 {                                                                                    \
-    enum { P = 2 * (int)(sizeof(V) / sizeof(T)) };                                   \
-    ptrdiff_t j0, k, c;                                                              \
-    for (j0 = 0; j0 < n_out; j0 += P) {                                              \
-        const ptrdiff_t w = n_out - j0 < P ? n_out - j0 : P;                         \
-        for (k = 0; k < n_in; k++) {                                                 \
-            for (c = 0; c < w; c++) Wp[c] = W[k * n_out + j0 + c];                   \
-            for (; c < P; c++) Wp[c] = 0;                                            \
-            Wp += P;                                                                 \
-        }                                                                            \
+    enum { L = (int)(sizeof(V) / sizeof(T)) };                                       \
+    const ptrdiff_t n_main = n_out / L * L, kpad = (n_in + L - 1) / L * L;           \
+    ptrdiff_t j0, j, k, c;                                                           \
+    for (j0 = 0; j0 < n_main; ) {                                                    \
+        const ptrdiff_t P = (n_main - j0 < 3 * L ? n_main - j0 : 3 * L);             \
+        for (k = 0; k < n_in; k++, Wp += P)                                          \
+            for (c = 0; c < P; c++) Wp[c] = W[k * n_out + j0 + c];                   \
+        j0 += P;                                                                     \
     }                                                                                \
+    for (j = n_main; j < n_out; j++, Wp += kpad)                                     \
+        for (k = 0; k < kpad; k++) Wp[k] = k < n_in ? W[k * n_out + j] : 0;          \
 }                                                                                    \
+NNCORE_DEFINE_PACKED_PANEL(T, V, SUFFIX, 1)                                          \
+NNCORE_DEFINE_PACKED_PANEL(T, V, SUFFIX, 2)                                          \
+NNCORE_DEFINE_PACKED_PANEL(T, V, SUFFIX, 3)                                          \
+NNCORE_DEFINE_PACKED_NARROW(T, V, SUFFIX, 1)                                         \
+NNCORE_DEFINE_PACKED_NARROW(T, V, SUFFIX, 2)                                         \
 /* out rows [0, NNCORE_PRB) = x rows @ W + b, W packed by nncore_pack */             \
 static void nncore_block_packed_##SUFFIX(const T *x, ptrdiff_t ldx, const T *Wp,     \
                                          const T *b, T *out, ptrdiff_t n_in,         \
                                          ptrdiff_t n_out)                            \
 {                                                                                    \
-    enum { L = (int)(sizeof(V) / sizeof(T)), P = 2 * L, R = NNCORE_PRB };            \
-    ptrdiff_t j0, k;                                                                 \
-    int r, c;                                                                        \
-    for (j0 = 0; j0 < n_out; j0 += P, Wp += P * n_in) {                              \
-        V acc0[R], acc1[R];                                                          \
-        T bias[P];                                                                   \
-        const ptrdiff_t w = n_out - j0 < P ? n_out - j0 : P;                         \
-        for (c = 0; c < P; c++) bias[c] = c < w ? b[j0 + c] : 0;                     \
+    enum { L = (int)(sizeof(V) / sizeof(T)) };                                       \
+    const ptrdiff_t n_main = n_out / L * L, kpad = (n_in + L - 1) / L * L;           \
+    ptrdiff_t j0 = 0;                                                                \
+    while (j0 < n_main) {                                                            \
+        const ptrdiff_t nv = (n_main - j0) / L;                                      \
+        switch (nv < 3 ? nv : 3) {                                                   \
+        case 1: nncore_panel1_##SUFFIX(x, ldx, Wp, b, out, n_in, n_out, j0); break;  \
+        case 2: nncore_panel2_##SUFFIX(x, ldx, Wp, b, out, n_in, n_out, j0); break;  \
+        default: nncore_panel3_##SUFFIX(x, ldx, Wp, b, out, n_in, n_out, j0); break; \
+        }                                                                            \
+        Wp += n_in * (nv < 3 ? nv : 3) * L;                                          \
+        j0 += (nv < 3 ? nv : 3) * L;                                                 \
+    }                                                                                \
+    for (; j0 + 1 < n_out; j0 += 2, Wp += 2 * kpad)                                  \
+        nncore_narrow2_##SUFFIX(x, ldx, Wp, kpad, b, out, n_in, n_out, j0);          \
+    if (j0 < n_out)                                                                  \
+        nncore_narrow1_##SUFFIX(x, ldx, Wp, kpad, b, out, n_in, n_out, j0);          \
+}
+
+/* NNCORE_PRB rows x NV vectors of main columns from j0, on a packed panel */
+#define NNCORE_DEFINE_PACKED_PANEL(T, V, SUFFIX, NV)                                 \
+static void nncore_panel##NV##_##SUFFIX(const T *x, ptrdiff_t ldx, const T *Wp,      \
+                                        const T *b, T *out, ptrdiff_t n_in,          \
+                                        ptrdiff_t n_out, ptrdiff_t j0)               \
+{                                                                                    \
+    enum { L = (int)(sizeof(V) / sizeof(T)), P = NV * L, R = NNCORE_PRB };           \
+    V acc[R][NV];                                                                    \
+    ptrdiff_t k;                                                                     \
+    int r, v;                                                                        \
+    _Pragma("GCC unroll 8")                                                          \
+    for (r = 0; r < R; r++) {                                                        \
+        _Pragma("GCC unroll 4")                                                      \
+        for (v = 0; v < NV; v++) NNCORE_LOAD(acc[r][v], b + j0 + v * L);             \
+    }                                                                                \
+    for (k = 0; k < n_in; k++) {                                                     \
+        V w[NV];                                                                     \
+        _Pragma("GCC unroll 4")                                                      \
+        for (v = 0; v < NV; v++) NNCORE_LOAD(w[v], Wp + k * P + v * L);              \
         _Pragma("GCC unroll 8")                                                      \
         for (r = 0; r < R; r++) {                                                    \
-            NNCORE_LOAD(acc0[r], bias);                                              \
-            NNCORE_LOAD(acc1[r], bias + L);                                          \
-        }                                                                            \
-        for (k = 0; k < n_in; k++) {                                                 \
-            V w0, w1;                                                                \
-            NNCORE_LOAD(w0, Wp + k * P);                                             \
-            NNCORE_LOAD(w1, Wp + k * P + L);                                         \
-            _Pragma("GCC unroll 8")                                                  \
-            for (r = 0; r < R; r++) {                                                \
-                const T xv = x[r * ldx + k];                                         \
-                acc0[r] += xv * w0;                                                  \
-                acc1[r] += xv * w1;                                                  \
-            }                                                                        \
-        }                                                                            \
-        if (w == P) {                                                                \
-            _Pragma("GCC unroll 8")                                                  \
-            for (r = 0; r < R; r++) {                                                \
-                NNCORE_STORE(out + r * n_out + j0, acc0[r]);                         \
-                NNCORE_STORE(out + r * n_out + j0 + L, acc1[r]);                     \
-            }                                                                        \
-        } else {                                                                     \
-            for (r = 0; r < R; r++) {                                                \
-                T tmp[P];                                                            \
-                NNCORE_STORE(tmp, acc0[r]);                                          \
-                NNCORE_STORE(tmp + L, acc1[r]);                                      \
-                for (c = 0; c < w; c++) out[r * n_out + j0 + c] = tmp[c];            \
-            }                                                                        \
+            const T xv = x[r * ldx + k];                                             \
+            _Pragma("GCC unroll 4")                                                  \
+            for (v = 0; v < NV; v++) acc[r][v] += xv * w[v];                         \
         }                                                                            \
     }                                                                                \
+    _Pragma("GCC unroll 8")                                                          \
+    for (r = 0; r < R; r++) {                                                        \
+        _Pragma("GCC unroll 4")                                                      \
+        for (v = 0; v < NV; v++) NNCORE_STORE(out + r * n_out + j0 + v * L, acc[r][v]); \
+    }                                                                                \
+}
+
+/* NNCORE_PRB rows x NC narrow columns from j0, on packed rows of W's transpose */
+#define NNCORE_DEFINE_PACKED_NARROW(T, V, SUFFIX, NC)                                \
+static void nncore_narrow##NC##_##SUFFIX(const T *x, ptrdiff_t ldx, const T *Wt,     \
+                                         ptrdiff_t kpad, const T *b, T *out,         \
+                                         ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t j0) \
+{                                                                                    \
+    enum { L = (int)(sizeof(V) / sizeof(T)), R = NNCORE_PRB };                       \
+    const ptrdiff_t kf = n_in / L * L;                                               \
+    const T zero[L] = {0};                                                           \
+    V acc[R][NC], w[NC];                                                             \
+    ptrdiff_t k;                                                                     \
+    int r, c, l;                                                                     \
+    _Pragma("GCC unroll 8")                                                          \
+    for (r = 0; r < R; r++)                                                          \
+        for (c = 0; c < NC; c++) NNCORE_LOAD(acc[r][c], zero);                       \
+    for (k = 0; k < kf; k += L) {                                                    \
+        for (c = 0; c < NC; c++) NNCORE_LOAD(w[c], Wt + c * kpad + k);               \
+        _Pragma("GCC unroll 8")                                                      \
+        for (r = 0; r < R; r++) {                                                    \
+            V xv;                                                                    \
+            NNCORE_LOAD(xv, x + r * ldx + k);                                        \
+            for (c = 0; c < NC; c++) acc[r][c] += xv * w[c];                         \
+        }                                                                            \
+    }                                                                                \
+    if (kf < n_in) {                                                                 \
+        for (c = 0; c < NC; c++) NNCORE_LOAD(w[c], Wt + c * kpad + kf);              \
+        for (r = 0; r < R; r++) {                                                    \
+            T u[L];                                                                  \
+            V xv;                                                                    \
+            for (l = 0; l < L; l++) u[l] = kf + l < n_in ? x[r * ldx + kf + l] : 0;  \
+            NNCORE_LOAD(xv, u);                                                      \
+            for (c = 0; c < NC; c++) acc[r][c] += xv * w[c];                         \
+        }                                                                            \
+    }                                                                                \
+    for (r = 0; r < R; r++)                                                          \
+        for (c = 0; c < NC; c++)                                                     \
+            out[r * n_out + j0 + c] = nncore_hsum_##SUFFIX(b[j0 + c], acc[r][c]);    \
 }
 
 NNCORE_DEFINE_PACKED(double, nncore_vd, d)
@@ -224,54 +306,83 @@ NNCORE_DEFINE_PACKED(float, nncore_vf, f)
 /* ------------------------------------------------------------------ one row
  *
  * out = x @ W + b for a single row (a lone sample, or rows left over after the
- * blocks), on W as it is.  A panel of up to 8 vectors of outputs, as few as
- * cover the columns left, is accumulated in registers over all of k, so a narrow
- * layer is one pass over W with little read past its last column.  A full-vector
- * load of W[k, j0 .. j0+P) may run past the row into the next one; that stays
- * inside W except near its end, so those last rows are loaded through a
- * zero-padded copy instead.  Extra lanes are discarded.  Sums run over k in
- * order, as in the other kernels.
+ * blocks), on W as it is.  Main columns: a panel of up to 8 vectors, as many as
+ * the columns left need, accumulated in registers over all of k, so a narrow
+ * layer is one pass over W.  Narrow columns: one vector over all of them per k
+ * (lanes past n_out discarded), into L accumulators taken in turn, so that
+ * accumulator l holds what lane l of the packed kernel's dot product holds.
+ * They ride along in the last main panel's pass, while W's row is in cache.
  */
+
 #define NNCORE_DEFINE_ROW_PANEL(T, V, SUFFIX, NV)                                    \
 static void nncore_row_panel##NV##_##SUFFIX(const T *x, const T *W, const T *b,      \
                                             T *out, ptrdiff_t n_in, ptrdiff_t n_out, \
-                                            ptrdiff_t j0)                            \
+                                            ptrdiff_t j0, V *narrow)                 \
 {                                                                                    \
-    enum { L = (int)(sizeof(V) / sizeof(T)), P = NV * L };                           \
-    const ptrdiff_t w = n_out - j0 < P ? n_out - j0 : P;                             \
-    const ptrdiff_t lim = n_in * n_out - j0 - P;                                     \
-    const ptrdiff_t k_full = lim < 0 ? 0 : (lim / n_out + 1 < n_in ? lim / n_out + 1 : n_in); \
-    ptrdiff_t k, c;                                                                  \
-    int v;                                                                           \
-    T tmp[P];                                                                        \
-    V a[NV];                                                                         \
-    for (c = 0; c < P; c++) tmp[c] = c < w ? b[j0 + c] : 0;                          \
+    enum { L = (int)(sizeof(V) / sizeof(T)) };                                       \
+    const ptrdiff_t jn = j0 + NV * L, rem = n_out - jn, total = n_in * n_out;        \
+    ptrdiff_t k = 0, c;                                                              \
+    int v, l;                                                                        \
+    V a[NV], acc[L];                                                                 \
+    T t[L];                                                                          \
     _Pragma("GCC unroll 8")                                                          \
-    for (v = 0; v < NV; v++) NNCORE_LOAD(a[v], tmp + v * L);                         \
-    for (k = 0; k < k_full; k++) {                                                   \
-        const T *wk = W + k * n_out + j0;                                            \
-        const T xv = x[k];                                                           \
-        _Pragma("GCC unroll 8")                                                      \
-        for (v = 0; v < NV; v++) {                                                   \
-            V wv;                                                                    \
-            NNCORE_LOAD(wv, wk + v * L);                                             \
-            a[v] += xv * wv;                                                         \
+    for (v = 0; v < NV; v++) NNCORE_LOAD(a[v], b + j0 + v * L);                      \
+    if (narrow) {                                                                    \
+        _Pragma("GCC unroll 16")                                                     \
+        for (l = 0; l < L; l++) acc[l] = narrow[l];                                  \
+        /* blocks of L rows whose narrow loads stay inside W */                      \
+        for (; k + L <= n_in && (k + L - 1) * n_out + jn + L <= total; k += L) {     \
+            const T *wk = W + k * n_out + j0;                                        \
+            _Pragma("GCC unroll 16")                                                 \
+            for (l = 0; l < L; l++, wk += n_out) {                                   \
+                const T xv = x[k + l];                                               \
+                V wn;                                                                \
+                _Pragma("GCC unroll 8")                                              \
+                for (v = 0; v < NV; v++) {                                           \
+                    V wv;                                                            \
+                    NNCORE_LOAD(wv, wk + v * L);                                     \
+                    a[v] += xv * wv;                                                 \
+                }                                                                    \
+                NNCORE_LOAD(wn, wk + NV * L);                                        \
+                acc[l] += xv * wn;                                                   \
+            }                                                                        \
+        }                                                                            \
+        /* the rest: narrow loads through a zero-padded copy */                      \
+        for (; k < n_in; k += L) {                                                   \
+            _Pragma("GCC unroll 16")                                                 \
+            for (l = 0; l < L; l++) {                                                \
+                if (k + l < n_in) {                                                  \
+                    const T *wk = W + (k + l) * n_out + j0;                          \
+                    const T xv = x[k + l];                                           \
+                    V wn;                                                            \
+                    _Pragma("GCC unroll 8")                                          \
+                    for (v = 0; v < NV; v++) {                                       \
+                        V wv;                                                        \
+                        NNCORE_LOAD(wv, wk + v * L);                                 \
+                        a[v] += xv * wv;                                             \
+                    }                                                                \
+                    for (c = 0; c < L; c++) t[c] = c < rem ? wk[NV * L + c] : 0;     \
+                    NNCORE_LOAD(wn, t);                                              \
+                    acc[l] += xv * wn;                                               \
+                }                                                                    \
+            }                                                                        \
+        }                                                                            \
+        _Pragma("GCC unroll 16")                                                     \
+        for (l = 0; l < L; l++) narrow[l] = acc[l];                                  \
+    } else {                                                                         \
+        for (; k < n_in; k++) {                                                      \
+            const T *wk = W + k * n_out + j0;                                        \
+            const T xv = x[k];                                                       \
+            _Pragma("GCC unroll 8")                                                  \
+            for (v = 0; v < NV; v++) {                                               \
+                V wv;                                                                \
+                NNCORE_LOAD(wv, wk + v * L);                                         \
+                a[v] += xv * wv;                                                     \
+            }                                                                        \
         }                                                                            \
     }                                                                                \
-    for (; k < n_in; k++) {                                                          \
-        const T *wk = W + k * n_out + j0;                                            \
-        const T xv = x[k];                                                           \
-        for (c = 0; c < P; c++) tmp[c] = c < w ? wk[c] : 0;                          \
-        _Pragma("GCC unroll 8")                                                      \
-        for (v = 0; v < NV; v++) {                                                   \
-            V wv;                                                                    \
-            NNCORE_LOAD(wv, tmp + v * L);                                            \
-            a[v] += xv * wv;                                                         \
-        }                                                                            \
-    }                                                                                \
     _Pragma("GCC unroll 8")                                                          \
-    for (v = 0; v < NV; v++) NNCORE_STORE(tmp + v * L, a[v]);                        \
-    for (c = 0; c < w; c++) out[j0 + c] = tmp[c];                                    \
+    for (v = 0; v < NV; v++) NNCORE_STORE(out + j0 + v * L, a[v]);                   \
 }
 
 #define NNCORE_DEFINE_ROW(T, V, SUFFIX)                                              \
@@ -287,20 +398,63 @@ static void nncore_row_##SUFFIX(const T *x, const T *W, const T *b, T *out,     
                                 ptrdiff_t n_in, ptrdiff_t n_out)                     \
 {                                                                                    \
     enum { L = (int)(sizeof(V) / sizeof(T)) };                                       \
-    ptrdiff_t j0 = 0;                                                                \
-    while (j0 < n_out) {                                                             \
-        const ptrdiff_t nv = (n_out - j0 + L - 1) / L;                               \
-        switch (nv < 8 ? nv : 8) {                                                   \
-        case 1: nncore_row_panel1_##SUFFIX(x, W, b, out, n_in, n_out, j0); break;    \
-        case 2: nncore_row_panel2_##SUFFIX(x, W, b, out, n_in, n_out, j0); break;    \
-        case 3: nncore_row_panel3_##SUFFIX(x, W, b, out, n_in, n_out, j0); break;    \
-        case 4: nncore_row_panel4_##SUFFIX(x, W, b, out, n_in, n_out, j0); break;    \
-        case 5: nncore_row_panel5_##SUFFIX(x, W, b, out, n_in, n_out, j0); break;    \
-        case 6: nncore_row_panel6_##SUFFIX(x, W, b, out, n_in, n_out, j0); break;    \
-        case 7: nncore_row_panel7_##SUFFIX(x, W, b, out, n_in, n_out, j0); break;    \
-        default: nncore_row_panel8_##SUFFIX(x, W, b, out, n_in, n_out, j0); break;   \
+    const ptrdiff_t n_main = n_out / L * L, total = n_in * n_out;                    \
+    const T zero[L] = {0};                                                           \
+    ptrdiff_t j0 = 0, k, c;                                                          \
+    int l;                                                                           \
+    V acc[L];                                                                        \
+    T t[L];                                                                          \
+    _Pragma("GCC unroll 16")                                                         \
+    for (l = 0; l < L; l++) NNCORE_LOAD(acc[l], zero);                               \
+    while (j0 < n_main) {                                                            \
+        const ptrdiff_t nv = (n_main - j0) / L < 8 ? (n_main - j0) / L : 8;          \
+        /* the last main panel also takes the narrow columns */                      \
+        V *narrow = j0 + nv * L == n_main && n_main < n_out ? acc : NULL;            \
+        switch (nv) {                                                                \
+        case 1: nncore_row_panel1_##SUFFIX(x, W, b, out, n_in, n_out, j0, narrow); break; \
+        case 2: nncore_row_panel2_##SUFFIX(x, W, b, out, n_in, n_out, j0, narrow); break; \
+        case 3: nncore_row_panel3_##SUFFIX(x, W, b, out, n_in, n_out, j0, narrow); break; \
+        case 4: nncore_row_panel4_##SUFFIX(x, W, b, out, n_in, n_out, j0, narrow); break; \
+        case 5: nncore_row_panel5_##SUFFIX(x, W, b, out, n_in, n_out, j0, narrow); break; \
+        case 6: nncore_row_panel6_##SUFFIX(x, W, b, out, n_in, n_out, j0, narrow); break; \
+        case 7: nncore_row_panel7_##SUFFIX(x, W, b, out, n_in, n_out, j0, narrow); break; \
+        default: nncore_row_panel8_##SUFFIX(x, W, b, out, n_in, n_out, j0, narrow); break; \
         }                                                                            \
-        j0 += (nv < 8 ? nv : 8) * L;                                                 \
+        j0 += nv * L;                                                                \
+    }                                                                                \
+    if (n_main == 0 && n_out > 0) {                                                  \
+        /* narrow columns only */                                                    \
+        for (k = 0; k + L <= n_in && (k + L - 1) * n_out + L <= total; k += L) {     \
+            const T *wk = W + k * n_out;                                             \
+            _Pragma("GCC unroll 16")                                                 \
+            for (l = 0; l < L; l++, wk += n_out) {                                   \
+                V wv;                                                                \
+                NNCORE_LOAD(wv, wk);                                                 \
+                acc[l] += x[k + l] * wv;                                             \
+            }                                                                        \
+        }                                                                            \
+        for (; k < n_in; k += L) {                                                   \
+            _Pragma("GCC unroll 16")                                                 \
+            for (l = 0; l < L; l++) {                                                \
+                if (k + l < n_in) {                                                  \
+                    V wv;                                                            \
+                    for (c = 0; c < L; c++)                                          \
+                        t[c] = c < n_out ? W[(k + l) * n_out + c] : 0;               \
+                    NNCORE_LOAD(wv, t);                                              \
+                    acc[l] += x[k + l] * wv;                                         \
+                }                                                                    \
+            }                                                                        \
+        }                                                                            \
+    }                                                                                \
+    if (n_main < n_out) {                                                            \
+        T lanes[L][L];                                                               \
+        _Pragma("GCC unroll 16")                                                     \
+        for (l = 0; l < L; l++) NNCORE_STORE(lanes[l], acc[l]);                      \
+        for (c = n_main; c < n_out; c++) {                                           \
+            T sum = b[c];                                                            \
+            for (l = 0; l < L; l++) sum += lanes[l][c - n_main];                     \
+            out[c] = sum;                                                            \
+        }                                                                            \
     }                                                                                \
 }
 
@@ -321,3 +475,4 @@ static void nncore_row_##SUFFIX(const T *x, const T *W, const T *b, T *out,     
 NNCORE_DEFINE_ROW_PLAIN(double, d)
 NNCORE_DEFINE_ROW_PLAIN(float, f)
 #endif
+#endif  /* NNCORE_DENSE_H */

@@ -320,6 +320,20 @@ def test_num_threads_from_the_environment(tmp_path):
     assert res.returncode == 0 and "NNCORE_NUM_THREADS must be a positive integer" in res.stderr
 
 
+@pytest.mark.parametrize("sizes", [[37, 23, 9, 3], [5, 130, 1], [100, 17, 40], [16, 8, 64, 33]])
+def test_a_rows_result_does_not_depend_on_its_batch_for_any_widths(backend, dtype, sizes):
+    """The one-row kernel and the packed blocks split columns alike (whole vectors, then
+    narrow columns as dot products) and sum in the same order, for every width."""
+    if backend == "python":
+        pytest.skip("NumPy's BLAS may round differently for different batch sizes")
+    net = nncore.Network.init(sizes, activation="tanh", dtype=dtype, weight_init=0.5, rng=1)
+    x = np.random.default_rng(1).standard_normal((77, sizes[0])).astype(dtype)
+    whole = net.predict(x)
+    for i in (0, 8, 76):
+        np.testing.assert_array_equal(net.predict(x[i]), whole[i])
+    np.testing.assert_array_equal(net.predict(x[3:12]), whole[3:12])
+
+
 def test_a_rows_result_does_not_depend_on_its_batch(backend, dtype):
     """predict(x[s:e]) equals predict(x)[s:e] bit for bit, for any slice (so results do not
     depend on batch size, chunking or thread count)."""
