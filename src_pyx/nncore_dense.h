@@ -143,9 +143,10 @@ static void nncore_block_f(const float *x, ptrdiff_t ldx, const float *W,
  * sums start from the bias and run over k in order, one lane per column.  The
  * last n_out % L ("narrow" columns) would fill a vector only partly, so they are
  * dot products instead: lane l sums x[k] * W[k, j] for k = l, l + L, l + 2L, ...
- * (the last, partial vector of k zero-padded), and the lanes are then added to
- * the bias in lane order (nncore_hsum).  Every kernel follows this split and
- * these orders, so a row's result does not depend on which kernel computed it.
+ * (the last, partial vector of k zero-padded); the lanes are then added
+ * pairwise and their sum added to the bias (nncore_hsum).  Every kernel follows
+ * this split and these orders, so a row's result does not depend on which kernel
+ * computed it.
  */
 #if defined(__GNUC__) || defined(__clang__)
 #define NNCORE_PACKED 1
@@ -155,15 +156,17 @@ static void nncore_block_f(const float *x, ptrdiff_t ldx, const float *W,
 #define NNCORE_PRB 4
 #endif
 
+/* b + the lanes of acc, added pairwise: lane l += lane l + w for w = L/2, L/4, .. 1 */
 #define NNCORE_DEFINE_HSUM(T, V, SUFFIX)                                             \
 static inline T nncore_hsum_##SUFFIX(T b, V acc)                                     \
 {                                                                                    \
     enum { L = (int)(sizeof(V) / sizeof(T)) };                                       \
     T t[L];                                                                          \
-    int l;                                                                           \
+    int l, w;                                                                        \
     NNCORE_STORE(t, acc);                                                            \
-    for (l = 0; l < L; l++) b += t[l];                                               \
-    return b;                                                                        \
+    for (w = L / 2; w > 0; w /= 2)                                                   \
+        for (l = 0; l < w; l++) t[l] += t[l + w];                                    \
+    return b + t[0];                                                                 \
 }
 
 NNCORE_DEFINE_HSUM(double, nncore_vd, d)
@@ -447,14 +450,12 @@ static void nncore_row_##SUFFIX(const T *x, const T *W, const T *b, T *out,     
         }                                                                            \
     }                                                                                \
     if (n_main < n_out) {                                                            \
-        T lanes[L][L];                                                               \
-        _Pragma("GCC unroll 16")                                                     \
-        for (l = 0; l < L; l++) NNCORE_STORE(lanes[l], acc[l]);                      \
-        for (c = n_main; c < n_out; c++) {                                           \
-            T sum = b[c];                                                            \
-            for (l = 0; l < L; l++) sum += lanes[l][c - n_main];                     \
-            out[c] = sum;                                                            \
-        }                                                                            \
+        /* the pairwise sum of nncore_hsum, on every narrow column at once */        \
+        int w;                                                                       \
+        for (w = L / 2; w > 0; w /= 2)                                               \
+            for (l = 0; l < w; l++) acc[l] += acc[l + w];                            \
+        NNCORE_STORE(t, acc[0]);                                                     \
+        for (c = n_main; c < n_out; c++) out[c] = b[c] + t[c - n_main];              \
     }                                                                                \
 }
 
