@@ -12,6 +12,14 @@ __all__ = ["SGD", "Momentum", "AdaGrad", "RMSprop", "Adam", "get_optimizer"]
 _EPS = 1e-7
 
 
+
+def _state(store, key, p):
+    """The optimizer's array for ``key`` (zeros like ``p`` the first time)."""
+    state = store.get(key)
+    if state is None:
+        state = store[key] = np.zeros_like(p)
+    return state
+
 class Optimizer:
     """Base class: checks arguments and applies weight decay."""
 
@@ -40,7 +48,11 @@ class Optimizer:
         return out
 
     def update(self, params, grads):
-        """Apply one step to ``params`` in place."""
+        """Apply one step to ``params`` in place.
+
+        ``Network.fit`` reuses its gradient arrays from one step to the next: a
+        subclass that keeps gradients for later must copy them.
+        """
         for key, g in self._grads(params, grads).items():
             self._step(key, params[key], g)
 
@@ -92,7 +104,7 @@ class Momentum(Optimizer):
         return {"momentum": self.momentum}
 
     def _step(self, key, p, g):
-        v = self.v.setdefault(key, np.zeros_like(p))
+        v = _state(self.v, key, p)
         v *= self.momentum
         v -= self.lr * g
         p += v
@@ -113,7 +125,7 @@ class AdaGrad(Optimizer):
         self.h = {}
 
     def _step(self, key, p, g):
-        h = self.h.setdefault(key, np.zeros_like(p))
+        h = _state(self.h, key, p)
         h += g * g
         p -= self.lr * g / (np.sqrt(h) + _EPS)
 
@@ -139,7 +151,7 @@ class RMSprop(Optimizer):
         return {"decay_rate": self.decay_rate}
 
     def _step(self, key, p, g):
-        h = self.h.setdefault(key, np.zeros_like(p))
+        h = _state(self.h, key, p)
         h *= self.decay_rate
         h += (1 - self.decay_rate) * g * g
         p -= self.lr * g / (np.sqrt(h) + _EPS)
@@ -173,8 +185,8 @@ class Adam(Optimizer):
         lr_t = self.lr * np.sqrt(1.0 - self.beta2 ** self.iter) / (1.0 - self.beta1 ** self.iter)
         for key, g in grads.items():
             p = params[key]
-            m = self.m.setdefault(key, np.zeros_like(p))
-            v = self.v.setdefault(key, np.zeros_like(p))
+            m = _state(self.m, key, p)
+            v = _state(self.v, key, p)
             m += (1 - self.beta1) * (g - m)
             v += (1 - self.beta2) * (g * g - v)
             p -= lr_t * m / (np.sqrt(v) + _EPS)

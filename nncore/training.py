@@ -78,14 +78,25 @@ def prepare_batch(net, x, t, loss, cast=True):
     return x, np.ascontiguousarray(t_arr)
 
 
-def backprop(net, x, t, loss):
-    """(mean loss, gradient dict, last layer's output) for a prepared batch."""
+def backprop(net, x, t, loss, buffers=None):
+    """(mean loss, gradient dict, last layer's output) for a prepared batch.
+
+    ``buffers``, when given, is a dict kept between calls (by ``fit``): the
+    layer outputs and gradients are written into the same arrays each time
+    instead of new ones, so the returned arrays are only valid until the next call.
+    """
     Ws = [layer.W for layer in net.layers]
     bs = [layer.b for layer in net.layers]
     n = x.shape[0]
-    zs = [np.empty((n, w), net.dtype) for w in net.sizes[1:]]
-    dWs = [np.empty_like(W) for W in Ws]
-    dbs = [np.empty_like(b) for b in bs]
+    if buffers is None:
+        buffers = {}
+    zs = buffers.get(n)
+    if zs is None:
+        zs = buffers[n] = [np.empty((n, w), net.dtype) for w in net.sizes[1:]]
+    if "dWs" not in buffers:
+        buffers["dWs"] = [np.empty_like(W) for W in Ws]
+        buffers["dbs"] = [np.empty_like(b) for b in bs]
+    dWs, dbs = buffers["dWs"], buffers["dbs"]
     value = _kernels.impl.gradient(Ws, bs, [_CODES[a] for a in net.activations],
                                    _CODES[net.output], _LOSS_CODES[loss], x, t, zs, dWs, dbs)
     grads = {}
@@ -184,6 +195,7 @@ def fit(net, x, t, epochs=10, batch_size=100, optimizer="sgd", lr=None, loss=Non
     history = History()
     params = net.params
     n_batches = -(-n // batch_size)
+    buffers = {}  # gradient and layer-output arrays, reused by every step
     with _Interrupt() as interrupt:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
@@ -195,7 +207,7 @@ def fit(net, x, t, epochs=10, batch_size=100, optimizer="sgd", lr=None, loss=Non
                 idx = order[b * batch_size:(b + 1) * batch_size]
                 xb = np.ascontiguousarray(x[idx], dtype=net.dtype)
                 tb = t[idx]
-                value, grads, out = backprop(net, xb, tb, loss)
+                value, grads, out = backprop(net, xb, tb, loss, buffers)
                 opt.update(params, grads)
                 done += len(idx)
                 total_loss += value * len(idx)

@@ -625,13 +625,24 @@ cdef double _output_delta(int out_act, int loss, const floating *h, const floati
     return total
 
 
+cdef enum:
+    TRANSPOSE_TILE = 16
+
+
 cdef void _transpose(const floating *a, floating *out, Py_ssize_t rows,
                      Py_ssize_t cols) noexcept nogil:
-    """out (cols x rows) = a (rows x cols) transposed."""
-    cdef Py_ssize_t i, j
-    for i in range(rows):
-        for j in range(cols):
-            out[j * rows + i] = a[i * cols + j]
+    """out (cols x rows) = a (rows x cols) transposed, in tiles that stay in L1."""
+    cdef Py_ssize_t i0 = 0, j0, i, j, i1, j1, tile = TRANSPOSE_TILE
+    while i0 < rows:
+        i1 = i0 + tile if i0 + tile < rows else rows
+        j0 = 0
+        while j0 < cols:
+            j1 = j0 + tile if j0 + tile < cols else cols
+            for j in range(j0, j1):
+                for i in range(i0, i1):
+                    out[j * rows + i] = a[i * cols + j]
+            j0 += tile
+        i0 += tile
 
 
 cdef double _backprop(const floating *x, Py_ssize_t n, const floating **Ws,

@@ -225,10 +225,22 @@ static void nncore_block_packed_##SUFFIX(const T *x, ptrdiff_t ldx, const T *Wp,
         Wp += n_in * (nv < 3 ? nv : 3) * L;                                          \
         j0 += (nv < 3 ? nv : 3) * L;                                                 \
     }                                                                                \
-    for (; j0 + 1 < n_out; j0 += 2, Wp += 2 * kpad)                                  \
-        nncore_narrow2_##SUFFIX(x, ldx, Wp, kpad, b, out, n_in, n_out, j0);          \
-    if (j0 < n_out)                                                                  \
-        nncore_narrow1_##SUFFIX(x, ldx, Wp, kpad, b, out, n_in, n_out, j0);          \
+    if (j0 < n_out) {                                                                \
+        /* each row's last, partial vector of k, zero-padded once for all columns */ \
+        const ptrdiff_t kf = n_in / L * L;                                           \
+        V xt[NNCORE_PRB];                                                            \
+        int r;                                                                       \
+        for (r = 0; r < NNCORE_PRB; r++) {                                           \
+            T u[L];                                                                  \
+            ptrdiff_t l;                                                             \
+            for (l = 0; l < L; l++) u[l] = kf + l < n_in ? x[r * ldx + kf + l] : 0;  \
+            NNCORE_LOAD(xt[r], u);                                                   \
+        }                                                                            \
+        for (; j0 + 1 < n_out; j0 += 2, Wp += 2 * kpad)                              \
+            nncore_narrow2_##SUFFIX(x, ldx, Wp, kpad, b, out, n_in, n_out, j0, xt);  \
+        if (j0 < n_out)                                                              \
+            nncore_narrow1_##SUFFIX(x, ldx, Wp, kpad, b, out, n_in, n_out, j0, xt);  \
+    }                                                                                \
 }
 
 /* NNCORE_PRB rows x NV vectors of main columns from j0, on a packed panel */
@@ -268,14 +280,15 @@ static void nncore_panel##NV##_##SUFFIX(const T *x, ptrdiff_t ldx, const T *Wp, 
 #define NNCORE_DEFINE_PACKED_NARROW(T, V, SUFFIX, NC)                                \
 static void nncore_narrow##NC##_##SUFFIX(const T *x, ptrdiff_t ldx, const T *Wt,     \
                                          ptrdiff_t kpad, const T *b, T *out,         \
-                                         ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t j0) \
+                                         ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t j0, \
+                                         const V *xt)                                \
 {                                                                                    \
     enum { L = (int)(sizeof(V) / sizeof(T)), R = NNCORE_PRB };                       \
     const ptrdiff_t kf = n_in / L * L;                                               \
     const T zero[L] = {0};                                                           \
     V acc[R][NC], w[NC];                                                             \
     ptrdiff_t k;                                                                     \
-    int r, c, l;                                                                     \
+    int r, c;                                                                        \
     _Pragma("GCC unroll 8")                                                          \
     for (r = 0; r < R; r++)                                                          \
         for (c = 0; c < NC; c++) NNCORE_LOAD(acc[r][c], zero);                       \
@@ -290,13 +303,9 @@ static void nncore_narrow##NC##_##SUFFIX(const T *x, ptrdiff_t ldx, const T *Wt,
     }                                                                                \
     if (kf < n_in) {                                                                 \
         for (c = 0; c < NC; c++) NNCORE_LOAD(w[c], Wt + c * kpad + kf);              \
-        for (r = 0; r < R; r++) {                                                    \
-            T u[L];                                                                  \
-            V xv;                                                                    \
-            for (l = 0; l < L; l++) u[l] = kf + l < n_in ? x[r * ldx + kf + l] : 0;  \
-            NNCORE_LOAD(xv, u);                                                      \
-            for (c = 0; c < NC; c++) acc[r][c] += xv * w[c];                         \
-        }                                                                            \
+        _Pragma("GCC unroll 8")                                                      \
+        for (r = 0; r < R; r++)                                                      \
+            for (c = 0; c < NC; c++) acc[r][c] += xt[r] * w[c];                      \
     }                                                                                \
     for (r = 0; r < R; r++)                                                          \
         for (c = 0; c < NC; c++)                                                     \

@@ -202,6 +202,31 @@ def test_fit_is_reproducible(backend):
     assert any(not np.array_equal(a[k], c[k]) for k in a)
 
 
+def test_fit_equals_its_steps_done_by_hand(backend, dtype):
+    """fit reuses its gradient arrays between steps (and a smaller last batch): the
+    result is the same as gradient + update called step by step."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((26, 5)).astype(dtype)
+    t = rng.integers(0, 3, 26)
+    fitted = nncore.Network.init([5, 7, 3], activation="relu", dtype=dtype, rng=2)
+    by_hand = nncore.Network.init([5, 7, 3], activation="relu", dtype=dtype, rng=2)
+    fitted.fit(x, t, epochs=2, batch_size=4, optimizer=nncore.Momentum(lr=0.1), rng=9,
+               progress=False)
+    opt, order_rng = nncore.Momentum(lr=0.1), np.random.default_rng(9)
+    for _ in range(2):
+        order = order_rng.permutation(26)
+        for start in range(0, 26, 4):
+            idx = order[start:start + 4]
+            opt.update(by_hand.params, by_hand.gradient(x[idx], t[idx]))
+    for key, value in fitted.params.items():
+        np.testing.assert_array_equal(value, by_hand.params[key])
+    first = by_hand.gradient(x[:4], t[:4])
+    kept = {k: v.copy() for k, v in first.items()}
+    by_hand.gradient(x[4:9], t[4:9])  # gradient() itself returns new arrays every call
+    for key in kept:
+        np.testing.assert_array_equal(first[key], kept[key])
+
+
 def test_fit_progress_output(capsys, backend):
     net = nncore.Network.init([2, 3, 2], rng=0)
     net.fit(XOR_X, [0, 1, 1, 0], epochs=2, batch_size=2, progress=True)
