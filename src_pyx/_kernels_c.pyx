@@ -56,9 +56,11 @@ cdef extern from "nncore_dense.h" nogil:
     void nncore_pack_d(const double *W, double *Wp, Py_ssize_t n_in, Py_ssize_t n_out)
     void nncore_pack_f(const float *W, float *Wp, Py_ssize_t n_in, Py_ssize_t n_out)
     void nncore_block_packed_d(const double *x, Py_ssize_t ldx, const double *Wp,
-                               const double *b, double *out, Py_ssize_t n_in, Py_ssize_t n_out)
+                               const double *b, double *out, Py_ssize_t n_in, Py_ssize_t n_out,
+                               int rows)
     void nncore_block_packed_f(const float *x, Py_ssize_t ldx, const float *Wp,
-                               const float *b, float *out, Py_ssize_t n_in, Py_ssize_t n_out)
+                               const float *b, float *out, Py_ssize_t n_in, Py_ssize_t n_out,
+                               int rows)
     void nncore_row_d(const double *x, const double *W, const double *b, double *out,
                       Py_ssize_t n_in, Py_ssize_t n_out)
     void nncore_row_f(const float *x, const float *W, const float *b, float *out,
@@ -217,6 +219,7 @@ cdef void _dense_rows_p(const floating *x, const floating *W, const floating *Wp
     order; the activation is applied while the row is hot in cache.
     """
     cdef Py_ssize_t i = 0, r
+    cdef int rows
     cdef floating *own = NULL
     cdef bint tiles = NNCORE_PACKED and n_in > 0 and n_out > 0
     if tiles and n >= NNCORE_PRB:
@@ -226,14 +229,20 @@ cdef void _dense_rows_p(const floating *x, const floating *W, const floating *Wp
                 _pack(W, own, n_in, n_out)
             Wp = own
         if Wp != NULL:
-            while i + NNCORE_PRB <= n:
-                if floating is double:
-                    nncore_block_packed_d(x + i * n_in, n_in, Wp, b, out + i * n_out, n_in, n_out)
-                else:
-                    nncore_block_packed_f(x + i * n_in, n_in, Wp, b, out + i * n_out, n_in, n_out)
-                for r in range(NNCORE_PRB):
-                    _activate(act, out + (i + r) * n_out, n_out)
-                i += NNCORE_PRB
+            # tiles of NNCORE_PRB rows, then one of half as many if that many are left
+            rows = NNCORE_PRB
+            while rows >= NNCORE_PRB // 2 and rows > 1:
+                while i + rows <= n:
+                    if floating is double:
+                        nncore_block_packed_d(x + i * n_in, n_in, Wp, b, out + i * n_out,
+                                              n_in, n_out, rows)
+                    else:
+                        nncore_block_packed_f(x + i * n_in, n_in, Wp, b, out + i * n_out,
+                                              n_in, n_out, rows)
+                    for r in range(rows):
+                        _activate(act, out + (i + r) * n_out, n_out)
+                    i += rows
+                rows = rows // 2
         free(own)
     # Builds without packed tiles: blocks of NNCORE_RB rows on W as it is.  (With
     # tiles, leftover rows go one by one below: the one-row kernel gives the same

@@ -150,10 +150,13 @@ static void nncore_block_f(const float *x, ptrdiff_t ldx, const float *W,
  */
 #if defined(__GNUC__) || defined(__clang__)
 #define NNCORE_PACKED 1
+/* Rows of a packed tile, and of the half tile that takes leftover rows. */
 #if defined(__AVX512F__)
 #define NNCORE_PRB 8
+#define NNCORE_DEFINE_PACKED(T, V, SUFFIX) NNCORE_DEFINE_PACKED_ROWS(T, V, SUFFIX, 8, 4)
 #else
 #define NNCORE_PRB 4
+#define NNCORE_DEFINE_PACKED(T, V, SUFFIX) NNCORE_DEFINE_PACKED_ROWS(T, V, SUFFIX, 4, 2)
 #endif
 
 /* b + the lanes of acc, added pairwise: lane l += lane l + w for w = L/2, L/4, .. 1 */
@@ -174,14 +177,15 @@ NNCORE_DEFINE_HSUM(float, nncore_vf, f)
 
 /* ------------------------------------------------------------------ packed panels
  *
- * For blocks of NNCORE_PRB rows, W is first copied into panels: each run of up
+ * For blocks of NNCORE_PRB rows (and one block of half as many for the rows
+ * left over), W is first copied into panels: each run of up
  * to 3 vectors of main columns becomes a panel holding W[k, j0 .. j0+P) for
  * every k, contiguous; each narrow column becomes a row of W's transpose,
  * zero-padded to a whole number of vectors.  The kernels then read W strictly
  * sequentially and (with AVX-512's 32 registers) keep a tile of 8 rows x 3
  * vectors in registers.
  */
-#define NNCORE_DEFINE_PACKED(T, V, SUFFIX)                                           \
+#define NNCORE_DEFINE_PACKED_ROWS(T, V, SUFFIX, FULL, HALF)                          \
 static ptrdiff_t nncore_packed_size_##SUFFIX(ptrdiff_t n_in, ptrdiff_t n_out)        \
 {                                                                                    \
     enum { L = (int)(sizeof(V) / sizeof(T)) };                                       \
@@ -202,15 +206,30 @@ static void nncore_pack_##SUFFIX(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_
     for (j = n_main; j < n_out; j++, Wp += kpad)                                     \
         for (k = 0; k < kpad; k++) Wp[k] = k < n_in ? W[k * n_out + j] : 0;          \
 }                                                                                    \
-NNCORE_DEFINE_PACKED_PANEL(T, V, SUFFIX, 1)                                          \
-NNCORE_DEFINE_PACKED_PANEL(T, V, SUFFIX, 2)                                          \
-NNCORE_DEFINE_PACKED_PANEL(T, V, SUFFIX, 3)                                          \
-NNCORE_DEFINE_PACKED_NARROW(T, V, SUFFIX, 1)                                         \
-NNCORE_DEFINE_PACKED_NARROW(T, V, SUFFIX, 2)                                         \
-/* out rows [0, NNCORE_PRB) = x rows @ W + b, W packed by nncore_pack */             \
+NNCORE_DEFINE_PACKED_BLOCK(T, V, SUFFIX, FULL)                                      \
+NNCORE_DEFINE_PACKED_BLOCK(T, V, SUFFIX, HALF)                                      \
+/* out rows [0, rows) = x rows @ W + b, W packed by nncore_pack; rows is       */ \
+/* NNCORE_PRB or half of it, and a row's result is the same either way        */ \
 static void nncore_block_packed_##SUFFIX(const T *x, ptrdiff_t ldx, const T *Wp,     \
                                          const T *b, T *out, ptrdiff_t n_in,         \
-                                         ptrdiff_t n_out)                            \
+                                         ptrdiff_t n_out, int rows)                  \
+{                                                                                    \
+    if (rows == FULL)                                                                \
+        nncore_block_r##FULL##_##SUFFIX(x, ldx, Wp, b, out, n_in, n_out);            \
+    else                                                                             \
+        nncore_block_r##HALF##_##SUFFIX(x, ldx, Wp, b, out, n_in, n_out);            \
+}
+
+/* RR rows of out = x rows @ W + b, W packed by nncore_pack */
+#define NNCORE_DEFINE_PACKED_BLOCK(T, V, SUFFIX, RR)                                 \
+NNCORE_DEFINE_PACKED_PANEL(T, V, SUFFIX, 1, RR)                                      \
+NNCORE_DEFINE_PACKED_PANEL(T, V, SUFFIX, 2, RR)                                      \
+NNCORE_DEFINE_PACKED_PANEL(T, V, SUFFIX, 3, RR)                                      \
+NNCORE_DEFINE_PACKED_NARROW(T, V, SUFFIX, 1, RR)                                     \
+NNCORE_DEFINE_PACKED_NARROW(T, V, SUFFIX, 2, RR)                                     \
+static void nncore_block_r##RR##_##SUFFIX(const T *x, ptrdiff_t ldx, const T *Wp,    \
+                                          const T *b, T *out, ptrdiff_t n_in,        \
+                                          ptrdiff_t n_out)                           \
 {                                                                                    \
     enum { L = (int)(sizeof(V) / sizeof(T)) };                                       \
     const ptrdiff_t n_main = n_out / L * L, kpad = (n_in + L - 1) / L * L;           \
@@ -218,9 +237,9 @@ static void nncore_block_packed_##SUFFIX(const T *x, ptrdiff_t ldx, const T *Wp,
     while (j0 < n_main) {                                                            \
         const ptrdiff_t nv = (n_main - j0) / L;                                      \
         switch (nv < 3 ? nv : 3) {                                                   \
-        case 1: nncore_panel1_##SUFFIX(x, ldx, Wp, b, out, n_in, n_out, j0); break;  \
-        case 2: nncore_panel2_##SUFFIX(x, ldx, Wp, b, out, n_in, n_out, j0); break;  \
-        default: nncore_panel3_##SUFFIX(x, ldx, Wp, b, out, n_in, n_out, j0); break; \
+        case 1: nncore_panel1_r##RR##_##SUFFIX(x, ldx, Wp, b, out, n_in, n_out, j0); break;  \
+        case 2: nncore_panel2_r##RR##_##SUFFIX(x, ldx, Wp, b, out, n_in, n_out, j0); break;  \
+        default: nncore_panel3_r##RR##_##SUFFIX(x, ldx, Wp, b, out, n_in, n_out, j0); break; \
         }                                                                            \
         Wp += n_in * (nv < 3 ? nv : 3) * L;                                          \
         j0 += (nv < 3 ? nv : 3) * L;                                                 \
@@ -228,28 +247,28 @@ static void nncore_block_packed_##SUFFIX(const T *x, ptrdiff_t ldx, const T *Wp,
     if (j0 < n_out) {                                                                \
         /* each row's last, partial vector of k, zero-padded once for all columns */ \
         const ptrdiff_t kf = n_in / L * L;                                           \
-        V xt[NNCORE_PRB];                                                            \
+        V xt[RR];                                                                    \
         int r;                                                                       \
-        for (r = 0; r < NNCORE_PRB; r++) {                                           \
+        for (r = 0; r < RR; r++) {                                                   \
             T u[L];                                                                  \
             ptrdiff_t l;                                                             \
             for (l = 0; l < L; l++) u[l] = kf + l < n_in ? x[r * ldx + kf + l] : 0;  \
             NNCORE_LOAD(xt[r], u);                                                   \
         }                                                                            \
         for (; j0 + 1 < n_out; j0 += 2, Wp += 2 * kpad)                              \
-            nncore_narrow2_##SUFFIX(x, ldx, Wp, kpad, b, out, n_in, n_out, j0, xt);  \
+            nncore_narrow2_r##RR##_##SUFFIX(x, ldx, Wp, kpad, b, out, n_in, n_out, j0, xt);  \
         if (j0 < n_out)                                                              \
-            nncore_narrow1_##SUFFIX(x, ldx, Wp, kpad, b, out, n_in, n_out, j0, xt);  \
+            nncore_narrow1_r##RR##_##SUFFIX(x, ldx, Wp, kpad, b, out, n_in, n_out, j0, xt);  \
     }                                                                                \
 }
 
-/* NNCORE_PRB rows x NV vectors of main columns from j0, on a packed panel */
-#define NNCORE_DEFINE_PACKED_PANEL(T, V, SUFFIX, NV)                                 \
-static void nncore_panel##NV##_##SUFFIX(const T *x, ptrdiff_t ldx, const T *Wp,      \
+/* RR rows x NV vectors of main columns from j0, on a packed panel */
+#define NNCORE_DEFINE_PACKED_PANEL(T, V, SUFFIX, NV, RR)                             \
+static void nncore_panel##NV##_r##RR##_##SUFFIX(const T *x, ptrdiff_t ldx, const T *Wp, \
                                         const T *b, T *out, ptrdiff_t n_in,          \
                                         ptrdiff_t n_out, ptrdiff_t j0)               \
 {                                                                                    \
-    enum { L = (int)(sizeof(V) / sizeof(T)), P = NV * L, R = NNCORE_PRB };           \
+    enum { L = (int)(sizeof(V) / sizeof(T)), P = NV * L, R = RR };                   \
     V acc[R][NV];                                                                    \
     ptrdiff_t k;                                                                     \
     int r, v;                                                                        \
@@ -276,14 +295,14 @@ static void nncore_panel##NV##_##SUFFIX(const T *x, ptrdiff_t ldx, const T *Wp, 
     }                                                                                \
 }
 
-/* NNCORE_PRB rows x NC narrow columns from j0, on packed rows of W's transpose */
-#define NNCORE_DEFINE_PACKED_NARROW(T, V, SUFFIX, NC)                                \
-static void nncore_narrow##NC##_##SUFFIX(const T *x, ptrdiff_t ldx, const T *Wt,     \
+/* RR rows x NC narrow columns from j0, on packed rows of W's transpose */
+#define NNCORE_DEFINE_PACKED_NARROW(T, V, SUFFIX, NC, RR)                            \
+static void nncore_narrow##NC##_r##RR##_##SUFFIX(const T *x, ptrdiff_t ldx, const T *Wt, \
                                          ptrdiff_t kpad, const T *b, T *out,         \
                                          ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t j0, \
                                          const V *xt)                                \
 {                                                                                    \
-    enum { L = (int)(sizeof(V) / sizeof(T)), R = NNCORE_PRB };                       \
+    enum { L = (int)(sizeof(V) / sizeof(T)), R = RR };                               \
     const ptrdiff_t kf = n_in / L * L;                                               \
     const T zero[L] = {0};                                                           \
     V acc[R][NC], w[NC];                                                             \
