@@ -62,11 +62,15 @@ NNCORE_DEFINE_TAIL(float, f)
 #define NNCORE_VBYTES 16
 #endif
 
-typedef double nncore_vd __attribute__((vector_size(NNCORE_VBYTES), aligned(8)));
-typedef float nncore_vf __attribute__((vector_size(NNCORE_VBYTES), aligned(4)));
+/* Vectors that may sit at any element-aligned address and alias their elements. */
+typedef double nncore_vd __attribute__((vector_size(NNCORE_VBYTES), aligned(8), may_alias));
+typedef float nncore_vf __attribute__((vector_size(NNCORE_VBYTES), aligned(4), may_alias));
 
-#define NNCORE_LOAD(dst, src) memcpy(&(dst), (src), sizeof(dst))
-#define NNCORE_STORE(dst, src) memcpy((dst), &(src), sizeof(src))
+/* Unaligned loads and stores as plain assignments (not memcpy: with generic
+ * tuning GCC splits a memcpy'd 32-byte vector into halves through the stack,
+ * which stalls store forwarding on every load). */
+#define NNCORE_LOAD(dst, src) ((dst) = *(const __typeof__(dst) *)(const void *)(src))
+#define NNCORE_STORE(dst, src) (*(__typeof__(src) *)(void *)(dst) = (src))
 
 #define NNCORE_DEFINE_BLOCK(T, V, SUFFIX)                                            \
 static void nncore_block_##SUFFIX(const T *x, ptrdiff_t ldx, const T *W,             \
