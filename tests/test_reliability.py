@@ -284,8 +284,8 @@ def test_predict_allocates_only_output_workspaces_and_packed_weights(monkeypatch
         finally:
             tracemalloc.stop()
         workspaces = 2 * 64 * max(sizes[1:-1]) * itemsize
-        # packing pads each layer's width up to whole vector panels: at most 2x the weights
-        allowed = y.nbytes + workspaces + 2 * weights + 64 * 1024
+        # the packed copy pads only each narrow column's k to whole vectors (< 1 KB here)
+        allowed = y.nbytes + workspaces + weights + 64 * 1024
         assert peak <= allowed, f"batch {n}: peak {peak} > {allowed} bytes"
         assert peak >= y.nbytes
 
