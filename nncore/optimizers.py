@@ -12,13 +12,13 @@ __all__ = ["SGD", "Momentum", "AdaGrad", "RMSprop", "Adam", "get_optimizer"]
 _EPS = 1e-7
 
 
-
 def _state(store, key, p):
     """The optimizer's array for ``key`` (zeros like ``p`` the first time)."""
     state = store.get(key)
     if state is None:
         state = store[key] = np.zeros_like(p)
     return state
+
 
 class Optimizer:
     """Base class: checks arguments and applies weight decay."""

@@ -90,9 +90,9 @@ def backprop(net, x, t, loss, buffers=None):
     n = x.shape[0]
     if buffers is None:
         buffers = {}
-    zs = buffers.get(n)
+    zs = buffers.get(("zs", n))  # one set per batch size (the last batch may be smaller)
     if zs is None:
-        zs = buffers[n] = [np.empty((n, w), net.dtype) for w in net.sizes[1:]]
+        zs = buffers[("zs", n)] = [np.empty((n, w), net.dtype) for w in net.sizes[1:]]
     if "dWs" not in buffers:
         buffers["dWs"] = [np.empty_like(W) for W in Ws]
         buffers["dbs"] = [np.empty_like(b) for b in bs]

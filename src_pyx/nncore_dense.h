@@ -1,15 +1,12 @@
-/* Register-blocked kernel for out = x @ W + b on blocks of NNCORE_RB rows.
+/* Dense kernels for out = x @ W + b: W is (n_in, n_out) C order, x rows have
+ * stride ldx, out is C order.
  *
- * x is (NNCORE_RB, n_in) with row stride ldx, W is (n_in, n_out) C order, out is
- * (NNCORE_RB, n_out) C order.  For each panel of 2 vectors of columns, the block's
- * 4 x 2 accumulators live in vector registers while k runs over the inputs, so
- * each row of W is loaded once per block of rows instead of once per row.  The
- * sum runs over k in order, exactly as the one-row loop does, so results do not
- * depend on how rows are grouped.  Columns left over after the last full panel
- * are summed the same way with scalars.
- *
- * The vectors are GCC/Clang vector extensions as wide as one register of the
- * build's target (AVX-512, AVX or SSE2).
+ * Builds with GCC or Clang use the vector kernels further down (packed tiles for
+ * blocks of rows, a one-row kernel for the rest).  Other compilers, and layers
+ * with no inputs or outputs, use the scalar loops below: nncore_block_* for
+ * blocks of NNCORE_RB rows and the plain nncore_row_* at the end.  Either way
+ * every kernel of a build sums in the same order, so a row's result does not
+ * depend on how rows are grouped.
  */
 #ifndef NNCORE_DENSE_H
 #define NNCORE_DENSE_H
@@ -19,20 +16,14 @@
 
 #define NNCORE_RB 4
 
-static void nncore_block_tail_d(const double *x, ptrdiff_t ldx, const double *W,
-                                const double *b, double *out, ptrdiff_t n_in,
-                                ptrdiff_t n_out, ptrdiff_t j0);
-static void nncore_block_tail_f(const float *x, ptrdiff_t ldx, const float *W,
-                                const float *b, float *out, ptrdiff_t n_in,
-                                ptrdiff_t n_out, ptrdiff_t j0);
-
-#define NNCORE_DEFINE_TAIL(T, SUFFIX)                                                \
-static void nncore_block_tail_##SUFFIX(const T *x, ptrdiff_t ldx, const T *W,        \
-                                       const T *b, T *out, ptrdiff_t n_in,           \
-                                       ptrdiff_t n_out, ptrdiff_t j0)                \
+/* out rows [0, NNCORE_RB) = x rows @ W + b, each sum over k in order from the bias */
+#define NNCORE_DEFINE_BLOCK_SCALAR(T, SUFFIX)                                        \
+static void nncore_block_##SUFFIX(const T *x, ptrdiff_t ldx, const T *W,             \
+                                  const T *b, T *out, ptrdiff_t n_in,                \
+                                  ptrdiff_t n_out)                                   \
 {                                                                                    \
     ptrdiff_t j, k;                                                                  \
-    for (j = j0; j < n_out; j++) {                                                   \
+    for (j = 0; j < n_out; j++) {                                                    \
         T a0 = b[j], a1 = b[j], a2 = b[j], a3 = b[j];                                \
         for (k = 0; k < n_in; k++) {                                                 \
             const T w = W[k * n_out + j];                                            \
@@ -48,8 +39,8 @@ static void nncore_block_tail_##SUFFIX(const T *x, ptrdiff_t ldx, const T *W,   
     }                                                                                \
 }
 
-NNCORE_DEFINE_TAIL(double, d)
-NNCORE_DEFINE_TAIL(float, f)
+NNCORE_DEFINE_BLOCK_SCALAR(double, d)
+NNCORE_DEFINE_BLOCK_SCALAR(float, f)
 
 #if defined(__GNUC__) || defined(__clang__)
 
@@ -72,74 +63,6 @@ typedef float nncore_vf __attribute__((vector_size(NNCORE_VBYTES), aligned(4), m
 #define NNCORE_LOAD(dst, src) ((dst) = *(const __typeof__(dst) *)(const void *)(src))
 #define NNCORE_STORE(dst, src) (*(__typeof__(src) *)(void *)(dst) = (src))
 
-#define NNCORE_DEFINE_BLOCK(T, V, SUFFIX)                                            \
-static void nncore_block_##SUFFIX(const T *x, ptrdiff_t ldx, const T *W,             \
-                                  const T *b, T *out, ptrdiff_t n_in,                \
-                                  ptrdiff_t n_out)                                   \
-{                                                                                    \
-    enum { L = (int)(sizeof(V) / sizeof(T)) };                                       \
-    const T *x0 = x, *x1 = x + ldx, *x2 = x + 2 * ldx, *x3 = x + 3 * ldx;            \
-    T *o0 = out, *o1 = out + n_out, *o2 = out + 2 * n_out, *o3 = out + 3 * n_out;    \
-    ptrdiff_t j0 = 0, k;                                                             \
-    /* panels of two vectors: 8 accumulators */                                      \
-    for (; j0 + 2 * L <= n_out; j0 += 2 * L) {                                       \
-        V b0, b1, c00, c01, c10, c11, c20, c21, c30, c31;                            \
-        NNCORE_LOAD(b0, b + j0);                                                     \
-        NNCORE_LOAD(b1, b + j0 + L);                                                 \
-        c00 = c10 = c20 = c30 = b0;                                                  \
-        c01 = c11 = c21 = c31 = b1;                                                  \
-        for (k = 0; k < n_in; k++) {                                                 \
-            V w0, w1;                                                                \
-            const T *wk = W + k * n_out + j0;                                        \
-            NNCORE_LOAD(w0, wk);                                                     \
-            NNCORE_LOAD(w1, wk + L);                                                 \
-            c00 += x0[k] * w0; c01 += x0[k] * w1;                                    \
-            c10 += x1[k] * w0; c11 += x1[k] * w1;                                    \
-            c20 += x2[k] * w0; c21 += x2[k] * w1;                                    \
-            c30 += x3[k] * w0; c31 += x3[k] * w1;                                    \
-        }                                                                            \
-        NNCORE_STORE(o0 + j0, c00); NNCORE_STORE(o0 + j0 + L, c01);                  \
-        NNCORE_STORE(o1 + j0, c10); NNCORE_STORE(o1 + j0 + L, c11);                  \
-        NNCORE_STORE(o2 + j0, c20); NNCORE_STORE(o2 + j0 + L, c21);                  \
-        NNCORE_STORE(o3 + j0, c30); NNCORE_STORE(o3 + j0 + L, c31);                  \
-    }                                                                                \
-    /* one more single-vector panel */                                               \
-    if (j0 + L <= n_out) {                                                           \
-        V b0, c0, c1, c2, c3;                                                        \
-        NNCORE_LOAD(b0, b + j0);                                                     \
-        c0 = c1 = c2 = c3 = b0;                                                      \
-        for (k = 0; k < n_in; k++) {                                                 \
-            V w0;                                                                    \
-            NNCORE_LOAD(w0, W + k * n_out + j0);                                     \
-            c0 += x0[k] * w0; c1 += x1[k] * w0;                                      \
-            c2 += x2[k] * w0; c3 += x3[k] * w0;                                      \
-        }                                                                            \
-        NNCORE_STORE(o0 + j0, c0); NNCORE_STORE(o1 + j0, c1);                        \
-        NNCORE_STORE(o2 + j0, c2); NNCORE_STORE(o3 + j0, c3);                        \
-        j0 += L;                                                                     \
-    }                                                                                \
-    nncore_block_tail_##SUFFIX(x, ldx, W, b, out, n_in, n_out, j0);                  \
-}
-
-NNCORE_DEFINE_BLOCK(double, nncore_vd, d)
-NNCORE_DEFINE_BLOCK(float, nncore_vf, f)
-
-#else  /* other compilers: the scalar loop over every column */
-
-static void nncore_block_d(const double *x, ptrdiff_t ldx, const double *W,
-                           const double *b, double *out, ptrdiff_t n_in, ptrdiff_t n_out)
-{
-    nncore_block_tail_d(x, ldx, W, b, out, n_in, n_out, 0);
-}
-
-static void nncore_block_f(const float *x, ptrdiff_t ldx, const float *W,
-                           const float *b, float *out, ptrdiff_t n_in, ptrdiff_t n_out)
-{
-    nncore_block_tail_f(x, ldx, W, b, out, n_in, n_out, 0);
-}
-
-#endif
-
 /* ------------------------------------------------------------------ column split
  *
  * The kernels below split W's columns in two.  The first n_main = n_out - n_out % L
@@ -152,7 +75,6 @@ static void nncore_block_f(const float *x, ptrdiff_t ldx, const float *W,
  * this split and these orders, so a row's result does not depend on which kernel
  * computed it.
  */
-#if defined(__GNUC__) || defined(__clang__)
 #define NNCORE_PACKED 1
 /* Rows of a packed tile, and of the half tile that takes leftover rows. */
 #if defined(__AVX512F__)
@@ -349,6 +271,19 @@ NNCORE_DEFINE_PACKED(float, nncore_vf, f)
  * They ride along in the last main panel's pass, while W's row is in cache.
  */
 
+/* a[v] += xv * (the NV vectors at wk): one row of W into a panel's accumulators */
+#define NNCORE_PANEL_STEP(T, V, NV, a, wk, xv)                                       \
+    do {                                                                             \
+        enum { L_ = (int)(sizeof(V) / sizeof(T)) };                                  \
+        int v_;                                                                      \
+        _Pragma("GCC unroll 8")                                                      \
+        for (v_ = 0; v_ < (NV); v_++) {                                              \
+            V wv_;                                                                   \
+            NNCORE_LOAD(wv_, (wk) + v_ * L_);                                        \
+            (a)[v_] += (xv) * wv_;                                                   \
+        }                                                                            \
+    } while (0)
+
 #define NNCORE_DEFINE_ROW_PANEL(T, V, SUFFIX, NV)                                    \
 static void nncore_row_panel##NV##_##SUFFIX(const T *x, const T *W, const T *b,      \
                                             T *out, ptrdiff_t n_in, ptrdiff_t n_out, \
@@ -372,12 +307,7 @@ static void nncore_row_panel##NV##_##SUFFIX(const T *x, const T *W, const T *b, 
             for (l = 0; l < L; l++, wk += n_out) {                                   \
                 const T xv = x[k + l];                                               \
                 V wn;                                                                \
-                _Pragma("GCC unroll 8")                                              \
-                for (v = 0; v < NV; v++) {                                           \
-                    V wv;                                                            \
-                    NNCORE_LOAD(wv, wk + v * L);                                     \
-                    a[v] += xv * wv;                                                 \
-                }                                                                    \
+                NNCORE_PANEL_STEP(T, V, NV, a, wk, xv);                              \
                 NNCORE_LOAD(wn, wk + NV * L);                                        \
                 acc[l] += xv * wn;                                                   \
             }                                                                        \
@@ -390,12 +320,7 @@ static void nncore_row_panel##NV##_##SUFFIX(const T *x, const T *W, const T *b, 
                     const T *wk = W + (k + l) * n_out + j0;                          \
                     const T xv = x[k + l];                                           \
                     V wn;                                                            \
-                    _Pragma("GCC unroll 8")                                          \
-                    for (v = 0; v < NV; v++) {                                       \
-                        V wv;                                                        \
-                        NNCORE_LOAD(wv, wk + v * L);                                 \
-                        a[v] += xv * wv;                                             \
-                    }                                                                \
+                    NNCORE_PANEL_STEP(T, V, NV, a, wk, xv);                          \
                     for (c = 0; c < L; c++) t[c] = c < rem ? wk[NV * L + c] : 0;     \
                     NNCORE_LOAD(wn, t);                                              \
                     acc[l] += xv * wn;                                               \
@@ -408,12 +333,7 @@ static void nncore_row_panel##NV##_##SUFFIX(const T *x, const T *W, const T *b, 
         for (; k < n_in; k++) {                                                      \
             const T *wk = W + k * n_out + j0;                                        \
             const T xv = x[k];                                                       \
-            _Pragma("GCC unroll 8")                                                  \
-            for (v = 0; v < NV; v++) {                                               \
-                V wv;                                                                \
-                NNCORE_LOAD(wv, wk + v * L);                                         \
-                a[v] += xv * wv;                                                     \
-            }                                                                        \
+            NNCORE_PANEL_STEP(T, V, NV, a, wk, xv);                                  \
         }                                                                            \
     }                                                                                \
     _Pragma("GCC unroll 8")                                                          \
