@@ -8,15 +8,20 @@ Environment switches:
     compile with bounds and wraparound checks on, for debugging the kernels.
 ``NNCORE_NO_OPENMP=1``
     build without OpenMP (large batches then run on one thread only).
-``NNCORE_PORTABLE=1``
-    compile for the architecture's baseline instruction set (a wheel that runs on
-    any CPU of the architecture).  By default a source build targets the building
-    machine's CPU (``-march=native``, AVX2/AVX-512 where present) when the
-    compiler accepts it.
+``NNCORE_NATIVE=1``
+    compile everything for the building machine's CPU (``-march=native``), for
+    people building for themselves.
+
+By default the extension is built for the architecture's baseline, so a wheel
+runs on any CPU of its architecture; the hot kernels are compiled once more per
+instruction-set level (x86-64: AVX2 + FMA and AVX-512, from
+``nncore/_kernels_avx2.c`` and ``_kernels_avx512.c``) and the best level the CPU
+supports is chosen at import (``NNCORE_SIMD`` forces a lower one).
+Floating-point contraction is off, so multiply-adds are fused exactly where the
+kernels ask for FMA, the same way in every kernel of a level.
 """
 import os
 import sys
-from pathlib import Path
 
 from setuptools import Extension, setup
 
@@ -47,7 +52,7 @@ def _compiler_accepts(flag):
 
 
 def _target_flags():
-    if sys.platform == "win32" or _flag("NNCORE_PORTABLE"):
+    if sys.platform == "win32" or not _flag("NNCORE_NATIVE"):
         return []
     for flag in ("-march=native", "-mcpu=native"):
         if _compiler_accepts(flag):
@@ -81,25 +86,29 @@ def _extensions():
         "embedsignature": True,
     }
     if sys.platform == "win32":
-        compile_args = ["/O2"]
+        compile_args = ["/O2", "/fp:precise"]
     else:
-        compile_args = ["-O3"] + _target_flags() + (["-UNDEBUG", "-O1", "-g"] if debug else [])
+        compile_args = (["-O3", "-ffp-contract=off"] + _target_flags()
+                        + (["-UNDEBUG", "-O1", "-g"] if debug else []))
     omp_compile, omp_link = _openmp_flags()
     compile_args += omp_compile
     macros = [
         ("NNCORE_CYTHON_DEBUG", "1" if debug else "0"),
         ("NNCORE_CFLAGS", '"' + " ".join(compile_args) + '"'),
     ]
+    # the Cython module, the kernels once per instruction-set level, the CPU check
+    sources = ["nncore/_kernels_c.pyx"] + [
+        f"nncore/_kernels_{name}.c" for name in ("baseline", "avx2", "avx512", "cpu")
+    ]
     extensions = [
         Extension(
-            f"nncore.{path.stem}",
-            [str(path)],
+            "nncore._kernels_c",
+            sources,
             extra_compile_args=compile_args,
             define_macros=macros,
-            include_dirs=["src_pyx"],
+            include_dirs=["nncore"],
             extra_link_args=omp_link,
         )
-        for path in sorted(Path("src_pyx").glob("*.pyx"))
     ]
     # Generated C files depend on the directives, so a debug build must not reuse a
     # release build's .c file (and vice versa): cythonize with force when they differ.

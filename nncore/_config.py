@@ -8,6 +8,18 @@ from . import _kernels
 from ._version import __version__
 
 
+def _simd():
+    """The compiled kernels' instruction-set level, the levels the CPU supports, the request."""
+    impl = _kernels.impl
+    if not hasattr(impl, "simd_level"):
+        return None
+    return {
+        "level": impl.simd_describe(),
+        "supported": impl.simd_supported(),
+        "requested": _kernels.SIMD_REQUESTED,
+    }
+
+
 def config():
     """Return the facts that :func:`show_config` prints, as a dict."""
     info = {
@@ -20,6 +32,7 @@ def config():
         "fallback_reason": _kernels.FALLBACK_REASON,
         "build": dict(getattr(_kernels.impl, "BUILD_INFO", {})),
         "threads": _kernels.impl.get_num_threads(),
+        "simd": _simd(),
     }
     try:
         blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
@@ -52,6 +65,10 @@ def show_config(file=None):
         ("requested", f"NNCORE_IMPLEMENTATION={info['requested']}"),
     ]
     lines.append(("threads", f"{info['threads']} (nncore.set_num_threads, NNCORE_NUM_THREADS)"))
+    if info["simd"]:
+        simd = info["simd"]
+        lines.append(("simd", f"{simd['level']}; CPU supported: {', '.join(simd['supported'])}"
+                              f" (NNCORE_SIMD={simd['requested']})"))
     if info["fallback_reason"]:
         lines.append(("fallback reason", info["fallback_reason"]))
     for key, value in info["build"].items():

@@ -10,6 +10,11 @@
     the compiled extension or an ImportError that says how to build it.
 ``python``
     the NumPy kernels; the extension is never imported.
+
+``NNCORE_SIMD`` selects the compiled kernels' instruction-set level:
+``auto`` (default: the widest the CPU and the OS support), ``baseline`` (SSE2
+on x86-64, NEON on aarch64), ``avx2`` or ``avx512``.  A level this CPU lacks is
+an ImportError that names the levels it has.
 """
 import importlib.util
 import os
@@ -47,7 +52,7 @@ else:
         _here = os.path.dirname(os.path.abspath(__file__))
         if importlib.util.find_spec(__package__ + "._kernels_c") is not None:
             FALLBACK_REASON = f"the compiled extension failed to import: {exc}"
-        elif os.path.exists(os.path.join(_here, os.pardir, "src_pyx")):
+        elif os.path.exists(os.path.join(_here, os.pardir, "setup.py")):
             # Python put the current folder, a source checkout, ahead of the installed
             # package, and that tree holds no compiled kernels.
             FALLBACK_REASON = (
@@ -65,3 +70,10 @@ else:
             FALLBACK_REASON = "the compiled extension is not installed (pure build)"
 
 BACKEND = "python" if impl is _kernels_py else "cython"
+
+SIMD_REQUESTED = os.environ.get("NNCORE_SIMD", "auto").strip().lower() or "auto"
+if BACKEND == "cython":
+    try:
+        impl.select_simd(SIMD_REQUESTED)
+    except ValueError as exc:
+        raise ImportError(str(exc)) from None

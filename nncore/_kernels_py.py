@@ -1,6 +1,6 @@
 """NumPy kernels: the specification of every kernel, and the pure-Python fallback.
 
-The compiled module ``nncore._kernels_c`` (built from ``src_pyx/``) has exactly
+The compiled module ``nncore._kernels_c`` (built from ``_kernels_c.pyx`` and ``_kernels_*.c`` beside this file) has exactly
 these names and this contract.  Callers have already validated everything:
 
 * arrays are C-contiguous and share one dtype, float32 or float64;

@@ -106,7 +106,7 @@ def test_build_info_of_extension():
 def test_source_checkout_without_build_is_reported(tmp_path):
     """Importing an unbuilt source tree (python -c from a checkout) must not be silent."""
     pkg = _pure_copy(tmp_path)
-    (tmp_path / "src_pyx").mkdir()
+    (tmp_path / "setup.py").write_text("")
     code = f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import nncore; print(nncore.BACKEND)"
     res = _run(code, NNCORE_IMPLEMENTATION="auto")
     assert res.returncode == 0 and res.stdout.strip() == "python"

@@ -1,19 +1,19 @@
-/* Vectorisable exp for arguments <= 0, and the sigmoid and softmax loops built on it.
+/* exp of a non-positive number, branch-free so that loops over it vectorise.
  *
  * Sigmoid and softmax only ever need exp of a non-positive number (-|x| and
- * x - max), so no overflow handling is needed.  The loops below are branch-free,
- * so the compiler turns them into SIMD code; libm's exp is a scalar call.
+ * x - max), so no overflow handling is needed; libm's exp is a scalar call.
  *
  * exp(x) = 2^k * exp(r) with k = round(x / ln 2) and |r| <= ln(2) / 2; exp(r)
  * by its Taylor polynomial (degree 13 for double, 7 for float: error about one
  * unit in the last place).  NaN stays NaN.  Results below the smallest normal
  * number (x < -708 for double, x < -87 for float) are flushed to 0.
+ *
+ * The kernels are compiled with floating-point contraction off, so this is the
+ * same sequence of roundings at every instruction-set level and in scalar code.
  */
-#ifndef NNCORE_MATH_H
-#define NNCORE_MATH_H
+#ifndef NNCORE_KERNELS_EXP_H
+#define NNCORE_KERNELS_EXP_H
 
-#include <math.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -76,31 +76,5 @@ static inline float nncore_exp_nonpos_f(float x)
     float res = p * scale;
     return x < -87.0f ? 0.0f : res;
 }
-
-#define NNCORE_DEFINE_LOOPS(T, SUFFIX)                                               \
-/* v[i] = 1 / (1 + exp(-v[i])), computed as e / (1 + e) for negative v[i] */         \
-static void nncore_sigmoid_##SUFFIX(T *v, ptrdiff_t n)                                \
-{                                                                                    \
-    ptrdiff_t i;                                                                     \
-    for (i = 0; i < n; i++) {                                                        \
-        const T x = v[i];                                                            \
-        const T e = nncore_exp_nonpos_##SUFFIX(x >= 0 ? -x : x);                     \
-        v[i] = (x >= 0 ? (T)1 : e) / ((T)1 + e);                                     \
-    }                                                                                \
-}                                                                                    \
-/* dst[j] = exp(src[j] - shift); returns the sum, added in index order */            \
-static T nncore_exp_shifted_##SUFFIX(const T *src, T *dst, ptrdiff_t n, T shift)     \
-{                                                                                    \
-    ptrdiff_t j;                                                                     \
-    T total = 0;                                                                     \
-    for (j = 0; j < n; j++)                                                          \
-        dst[j] = nncore_exp_nonpos_##SUFFIX(src[j] - shift);                         \
-    for (j = 0; j < n; j++)                                                          \
-        total += dst[j];                                                             \
-    return total;                                                                    \
-}
-
-NNCORE_DEFINE_LOOPS(double, d)
-NNCORE_DEFINE_LOOPS(float, f)
 
 #endif

@@ -43,42 +43,113 @@ cdef extern from *:
     const char *nncore_cflags
     const char *nncore_compiler
 
-cdef extern from "nncore_dense.h" nogil:
-    int NNCORE_RB
-    void nncore_block_d(const double *x, Py_ssize_t ldx, const double *W, const double *b,
-                        double *out, Py_ssize_t n_in, Py_ssize_t n_out)
-    void nncore_block_f(const float *x, Py_ssize_t ldx, const float *W, const float *b,
-                        float *out, Py_ssize_t n_in, Py_ssize_t n_out)
-    int NNCORE_PACKED
-    int NNCORE_PRB
-    Py_ssize_t nncore_packed_size_d(Py_ssize_t n_in, Py_ssize_t n_out)
-    Py_ssize_t nncore_packed_size_f(Py_ssize_t n_in, Py_ssize_t n_out)
-    void nncore_pack_d(const double *W, double *Wp, Py_ssize_t n_in, Py_ssize_t n_out)
-    void nncore_pack_f(const float *W, float *Wp, Py_ssize_t n_in, Py_ssize_t n_out)
-    void nncore_block_packed_d(const double *x, Py_ssize_t ldx, const double *Wp,
-                               const double *b, double *out, Py_ssize_t n_in, Py_ssize_t n_out,
-                               int rows)
-    void nncore_block_packed_f(const float *x, Py_ssize_t ldx, const float *Wp,
-                               const float *b, float *out, Py_ssize_t n_in, Py_ssize_t n_out,
-                               int rows)
-    void nncore_row_d(const double *x, const double *W, const double *b, double *out,
-                      Py_ssize_t n_in, Py_ssize_t n_out)
-    void nncore_row_f(const float *x, const float *W, const float *b, float *out,
-                      Py_ssize_t n_in, Py_ssize_t n_out)
+cdef extern from "_kernels_simd.h" nogil:
+    int NNCORE_BASELINE
+    int NNCORE_AVX2
+    int NNCORE_AVX512
+    int NNCORE_N_LEVELS
+    ctypedef struct nncore_kernels:
+        const char *name
+        int level
+        int vector_bytes
+        int tile_rows
+        int tile_vectors
+        Py_ssize_t (*packed_size_d)(Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
+        void (*pack_d)(const double *W, double *Wp, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
+        void (*tile_d)(const double *x, Py_ssize_t ldx, const double *Wp, const double *b,
+                       double *out, Py_ssize_t n_in, Py_ssize_t n_out, int rows) noexcept nogil
+        void (*row_d)(const double *x, const double *W, const double *b, double *out,
+                      Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
+        void (*sigmoid_d)(double *v, Py_ssize_t n) noexcept nogil
+        double (*exp_shifted_d)(const double *src, double *dst, Py_ssize_t n, double shift) noexcept nogil
+        Py_ssize_t (*packed_size_f)(Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
+        void (*pack_f)(const float *W, float *Wp, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
+        void (*tile_f)(const float *x, Py_ssize_t ldx, const float *Wp, const float *b,
+                       float *out, Py_ssize_t n_in, Py_ssize_t n_out, int rows) noexcept nogil
+        void (*row_f)(const float *x, const float *W, const float *b, float *out,
+                      Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
+        void (*sigmoid_f)(float *v, Py_ssize_t n) noexcept nogil
+        float (*exp_shifted_f)(const float *src, float *dst, Py_ssize_t n, float shift) noexcept nogil
+    const nncore_kernels *nncore_kernel_table(int level)
+    int nncore_cpu_levels()
+    const nncore_kernels *nncore_active()
+    int nncore_use_level(int level)
 
-cdef extern from "nncore_math.h" nogil:
+cdef extern from "_kernels_exp.h" nogil:
     double nncore_exp_nonpos_d(double x)
     float nncore_exp_nonpos_f(float x)
-    void nncore_sigmoid_d(double *v, Py_ssize_t n)
-    void nncore_sigmoid_f(float *v, Py_ssize_t n)
-    double nncore_exp_shifted_d(const double *src, double *dst, Py_ssize_t n, double shift)
-    float nncore_exp_shifted_f(const float *src, float *dst, Py_ssize_t n, float shift)
 
 BUILD_INFO = {
     "debug": bool(nncore_debug_build),
     "cflags": nncore_cflags.decode("ascii", "replace"),
     "compiler": nncore_compiler.decode("ascii", "replace"),
 }
+
+# ---------------------------------------------------------------- instruction-set levels
+
+# Levels by number (_kernels_simd.h); the baseline is SSE2 on x86-64, NEON on aarch64.
+SIMD_LEVELS = ("baseline", "avx2", "avx512")
+
+
+def _baseline_name():
+    return nncore_kernel_table(NNCORE_BASELINE).name.decode("ascii")
+
+
+def simd_compiled():
+    """The levels compiled into this build, lowest first."""
+    return [SIMD_LEVELS[l] for l in range(NNCORE_N_LEVELS) if nncore_kernel_table(l) != NULL]
+
+
+def simd_supported():
+    """The compiled levels this CPU and its operating system support, lowest first."""
+    cdef int mask = nncore_cpu_levels()
+    return [name for l, name in enumerate(SIMD_LEVELS)
+            if nncore_kernel_table(l) != NULL and (mask >> l) & 1]
+
+
+def simd_level():
+    """The level the kernels run at now ("baseline", "avx2" or "avx512")."""
+    return SIMD_LEVELS[nncore_active().level]
+
+
+def simd_describe():
+    """The running level as shown to users: e.g. "avx2", "sse2 (baseline)"."""
+    name = nncore_active().name.decode("ascii")
+    return name if nncore_active().level != NNCORE_BASELINE else f"{name} (baseline)"
+
+
+def select_simd(request):
+    """Run the kernels at the level ``request``: "auto" (the best the CPU and OS
+    support), "baseline" (or its own name, "sse2" on x86-64, "neon" on
+    aarch64), "avx2" or "avx512".  Raises ValueError, changing nothing, for an
+    unknown name or a level this build or this CPU does not have.
+
+    Not for use while another thread runs a kernel of this module: each call
+    reads the level once, so a call never mixes two levels, but which one a
+    concurrent call gets is not defined.
+    """
+    name = str(request).strip().lower() or "auto"
+    supported = simd_supported()
+    if name == "auto":
+        name = supported[len(supported) - 1]  # (no negative indexes: wraparound is off)
+    elif name == _baseline_name():
+        name = "baseline"
+    if name not in SIMD_LEVELS:
+        raise ValueError(
+            f"NNCORE_SIMD must be auto, baseline ({_baseline_name()}), avx2 or avx512; "
+            f"got {request!r}")
+    if name not in simd_compiled():
+        raise ValueError(
+            f"NNCORE_SIMD={name} is not an instruction-set level of this build "
+            f"(compiled: {', '.join(simd_compiled())})")
+    if name not in supported:
+        raise ValueError(
+            f"NNCORE_SIMD={name} but this CPU (or its operating system) does not support "
+            f"it; supported here: {', '.join(supported)}")
+    if nncore_use_level(SIMD_LEVELS.index(name)) != 0:
+        raise ValueError(f"NNCORE_SIMD={name} could not be selected")
+    return name
+
 
 # Activation codes shared with nncore/_kernels_py.py (a test checks they agree).
 cdef enum:
@@ -109,7 +180,7 @@ cdef inline floating _tanh1(floating v) noexcept nogil:
 
 
 cdef inline floating _exp_nonpos(floating v) noexcept nogil:
-    # exp(v) for v <= 0 (nncore_math.h): vectorisable, NaN stays NaN
+    # exp(v) for v <= 0 (_kernels_exp.h): the same roundings as the level's loops
     if floating is float:
         return nncore_exp_nonpos_f(v)
     else:
@@ -143,9 +214,67 @@ cdef inline floating _relu1(floating v) noexcept nogil:
     return 0
 
 
+# ---------------------------------------------------------------- the level's kernels
+#
+# One fused wrapper per entry of the instruction-set level's table
+# (_kernels_simd.h).  Callers read the table once per call (nncore_active())
+# and hand it down, so one call never mixes two levels.
+
+ctypedef const nncore_kernels *Kernels
+
+
+cdef inline Py_ssize_t _packed_size(Kernels k, floating *dummy, Py_ssize_t n_in,
+                                    Py_ssize_t n_out) noexcept nogil:
+    if floating is float:
+        return k.packed_size_f(n_in, n_out)
+    else:
+        return k.packed_size_d(n_in, n_out)
+
+
+cdef inline void _pack(Kernels k, const floating *W, floating *Wp, Py_ssize_t n_in,
+                       Py_ssize_t n_out) noexcept nogil:
+    if floating is float:
+        k.pack_f(W, Wp, n_in, n_out)
+    else:
+        k.pack_d(W, Wp, n_in, n_out)
+
+
+cdef inline void _tile(Kernels k, const floating *x, Py_ssize_t ldx, const floating *Wp,
+                       const floating *b, floating *out, Py_ssize_t n_in, Py_ssize_t n_out,
+                       int rows) noexcept nogil:
+    if floating is float:
+        k.tile_f(x, ldx, Wp, b, out, n_in, n_out, rows)
+    else:
+        k.tile_d(x, ldx, Wp, b, out, n_in, n_out, rows)
+
+
+cdef inline void _row(Kernels k, const floating *x, const floating *W, const floating *b,
+                      floating *out, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+    if floating is float:
+        k.row_f(x, W, b, out, n_in, n_out)
+    else:
+        k.row_d(x, W, b, out, n_in, n_out)
+
+
+cdef inline void _sigmoid_loop(Kernels k, floating *v, Py_ssize_t n) noexcept nogil:
+    if floating is float:
+        k.sigmoid_f(v, n)
+    else:
+        k.sigmoid_d(v, n)
+
+
+cdef inline floating _exp_shifted(Kernels k, const floating *src, floating *dst,
+                                  Py_ssize_t n, floating shift) noexcept nogil:
+    if floating is float:
+        return k.exp_shifted_f(src, dst, n, shift)
+    else:
+        return k.exp_shifted_d(src, dst, n, shift)
+
+
 # ---------------------------------------------------------------- row helpers
 
-cdef void _softmax_row(const floating *src, floating *dst, Py_ssize_t m) noexcept nogil:
+cdef void _softmax_row(Kernels k, const floating *src, floating *dst,
+                       Py_ssize_t m) noexcept nogil:
     """softmax of one row; dst may be src.  A row holding NaN or +inf becomes NaN."""
     cdef Py_ssize_t j
     cdef floating mx, total
@@ -155,22 +284,16 @@ cdef void _softmax_row(const floating *src, floating *dst, Py_ssize_t m) noexcep
     for j in range(1, m):
         if src[j] > mx:
             mx = src[j]
-    if floating is float:
-        total = nncore_exp_shifted_f(src, dst, m, mx)
-    else:
-        total = nncore_exp_shifted_d(src, dst, m, mx)
+    total = _exp_shifted(k, src, dst, m, mx)
     for j in range(m):
         dst[j] = dst[j] / total
 
 
-cdef void _activate(int act, floating *row, Py_ssize_t m) noexcept nogil:
+cdef void _activate(Kernels k, int act, floating *row, Py_ssize_t m) noexcept nogil:
     """Apply activation ``act`` to ``m`` contiguous values in place."""
     cdef Py_ssize_t j
     if act == ACT_SIGMOID:
-        if floating is float:
-            nncore_sigmoid_f(row, m)
-        else:
-            nncore_sigmoid_d(row, m)
+        _sigmoid_loop(k, row, m)
     elif act == ACT_RELU:
         for j in range(m):
             row[j] = _relu1(row[j])
@@ -181,88 +304,43 @@ cdef void _activate(int act, floating *row, Py_ssize_t m) noexcept nogil:
         for j in range(m):
             row[j] = _step1(row[j])
     elif act == ACT_SOFTMAX:
-        _softmax_row(row, row, m)
+        _softmax_row(k, row, row, m)
 
 
-cdef inline Py_ssize_t _packed_size(floating *dummy, Py_ssize_t n_in,
-                                    Py_ssize_t n_out) noexcept nogil:
-    if floating is float:
-        return nncore_packed_size_f(n_in, n_out)
-    else:
-        return nncore_packed_size_d(n_in, n_out)
+cdef void _dense_rows(Kernels k, const floating *x, const floating *W, const floating *Wp,
+                      const floating *b, floating *out, Py_ssize_t n, Py_ssize_t n_in,
+                      Py_ssize_t n_out, int act) noexcept nogil:
+    """out[i, :] = act(x[i, :] @ W + b) for n rows; W is (n_in, n_out), C order.
 
-
-cdef inline void _pack(const floating *W, floating *Wp, Py_ssize_t n_in,
-                       Py_ssize_t n_out) noexcept nogil:
-    if floating is float:
-        nncore_pack_f(W, Wp, n_in, n_out)
-    else:
-        nncore_pack_d(W, Wp, n_in, n_out)
-
-
-cdef void _dense_rows(const floating *x, const floating *W, const floating *b,
-                      floating *out, Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out,
-                      int act) noexcept nogil:
-    """out[i, :] = act(x[i, :] @ W + b) for n rows; W is (n_in, n_out), C order."""
-    _dense_rows_p(x, W, NULL, b, out, n, n_in, n_out, act)
-
-
-cdef void _dense_rows_p(const floating *x, const floating *W, const floating *Wp,
-                        const floating *b, floating *out, Py_ssize_t n, Py_ssize_t n_in,
-                        Py_ssize_t n_out, int act) noexcept nogil:
-    """``_dense_rows`` with W optionally already packed (``Wp``, or NULL).
-
-    Blocks of rows go through a register-blocked C kernel: on W packed into
-    contiguous column panels (packed here when the caller has not), or, if that
-    is not available, on W itself.  Leftover rows (and single samples) go
-    through the one-row kernel (nncore_dense.h).  Every path sums over k in
-    order; the activation is applied while the row is hot in cache.
+    ``Wp`` is W already packed for the level's tiles, or NULL (packed here when
+    there are rows enough for a tile).  Tiles of ``k.tile_rows`` rows, then one
+    of half as many if that many are left, then the one-row kernel for the rest
+    (all of it for a single sample): every path sums in the same order, so a
+    row's result does not depend on how rows are grouped.  The activation is
+    applied while the rows are hot in cache.
     """
     cdef Py_ssize_t i = 0, r
     cdef int rows
     cdef floating *own = NULL
-    cdef bint tiles = NNCORE_PACKED and n_in > 0 and n_out > 0
-    if tiles and n >= NNCORE_PRB:
+    if n >= k.tile_rows and n_in > 0 and n_out > 0:
         if Wp == NULL:
-            own = <floating *>malloc(_packed_size(own, n_in, n_out) * sizeof(floating))
+            own = <floating *>malloc(_packed_size(k, own, n_in, n_out) * sizeof(floating))
             if own != NULL:
-                _pack(W, own, n_in, n_out)
+                _pack(k, W, own, n_in, n_out)
             Wp = own
         if Wp != NULL:
-            # tiles of NNCORE_PRB rows, then one of half as many if that many are left
-            rows = NNCORE_PRB
-            while rows >= NNCORE_PRB // 2 and rows > 1:
+            rows = k.tile_rows
+            while rows >= k.tile_rows // 2 and rows > 1:
                 while i + rows <= n:
-                    if floating is double:
-                        nncore_block_packed_d(x + i * n_in, n_in, Wp, b, out + i * n_out,
-                                              n_in, n_out, rows)
-                    else:
-                        nncore_block_packed_f(x + i * n_in, n_in, Wp, b, out + i * n_out,
-                                              n_in, n_out, rows)
+                    _tile(k, x + i * n_in, n_in, Wp, b, out + i * n_out, n_in, n_out, rows)
                     for r in range(rows):
-                        _activate(act, out + (i + r) * n_out, n_out)
+                        _activate(k, act, out + (i + r) * n_out, n_out)
                     i += rows
                 rows = rows // 2
         free(own)
-    # Builds without packed tiles: blocks of NNCORE_RB rows on W as it is.  (With
-    # tiles, leftover rows go one by one below: the one-row kernel gives the same
-    # bits as the tiles, so a row's result does not depend on how rows are grouped.)
-    while not tiles and i + NNCORE_RB <= n:
-        if floating is double:
-            nncore_block_d(x + i * n_in, n_in, W, b, out + i * n_out, n_in, n_out)
-        else:
-            nncore_block_f(x + i * n_in, n_in, W, b, out + i * n_out, n_in, n_out)
-        for r in range(NNCORE_RB):
-            _activate(act, out + (i + r) * n_out, n_out)
-        i += NNCORE_RB
-    # the remaining rows (all of them for a single sample): one row at a time,
-    # a panel of outputs accumulated in registers over all inputs
     while i < n:
-        if floating is double:
-            nncore_row_d(x + i * n_in, W, b, out + i * n_out, n_in, n_out)
-        else:
-            nncore_row_f(x + i * n_in, W, b, out + i * n_out, n_in, n_out)
-        _activate(act, out + i * n_out, n_out)
+        _row(k, x + i * n_in, W, b, out + i * n_out, n_in, n_out)
+        _activate(k, act, out + i * n_out, n_out)
         i += 1
 
 
@@ -275,23 +353,25 @@ def activate(const floating[::1] x, int act, floating[::1] out):
     overflow; relu: max(x, 0).  NaN stays NaN in every activation.
     """
     cdef Py_ssize_t i, n = x.shape[0]
+    cdef Kernels k = nncore_active()
     if n == 0:
         return
     with nogil:
         if &out[0] != &x[0]:
             for i in range(n):
                 out[i] = x[i]
-        _activate(act, &out[0], n)
+        _activate(k, act, &out[0], n)
 
 
 def softmax_rows(const floating[:, ::1] x, floating[:, ::1] out):
     """Row-wise softmax of a 2-D array (max subtracted first)."""
     cdef Py_ssize_t i, n = x.shape[0], m = x.shape[1]
+    cdef Kernels k = nncore_active()
     if n == 0 or m == 0:
         return
     with nogil:
         for i in range(n):
-            _softmax_row(&x[i, 0], &out[i, 0], m)
+            _softmax_row(k, &x[i, 0], &out[i, 0], m)
 
 
 def dense(const floating[:, ::1] x, const floating[:, ::1] W, const floating[::1] b,
@@ -299,6 +379,7 @@ def dense(const floating[:, ::1] x, const floating[:, ::1] W, const floating[::1
     """out = act(x @ W + b) in one pass over the output rows."""
     cdef Py_ssize_t n = x.shape[0], n_in = W.shape[0], n_out = W.shape[1]
     cdef Py_ssize_t i, j
+    cdef Kernels k = nncore_active()
     if n == 0 or n_out == 0:
         return
     if n_in == 0:
@@ -307,10 +388,10 @@ def dense(const floating[:, ::1] x, const floating[:, ::1] W, const floating[::1
             for i in range(n):
                 for j in range(n_out):
                     out[i, j] = b[j]
-                _activate(act, &out[i, 0], n_out)
+                _activate(k, act, &out[i, 0], n_out)
         return
     with nogil:
-        _dense_rows(&x[0, 0], &W[0, 0], &b[0], &out[0, 0], n, n_in, n_out, act)
+        _dense_rows(k, &x[0, 0], &W[0, 0], NULL, &b[0], &out[0, 0], n, n_in, n_out, act)
 
 
 def affine(const floating[:, ::1] x, const floating[:, ::1] W, const floating[::1] b,
@@ -365,7 +446,7 @@ def get_num_threads():
     return _num_threads
 
 
-cdef void _forward_chunk(const floating *x, floating *out, Py_ssize_t rows,
+cdef void _forward_chunk(Kernels k, const floating *x, floating *out, Py_ssize_t rows,
                          const floating **Ws, const floating **bs, const floating **Wps,
                          const Py_ssize_t *sizes, const int *acts, int n_layers, int out_act,
                          floating *work, Py_ssize_t stride) noexcept nogil:
@@ -380,12 +461,12 @@ cdef void _forward_chunk(const floating *x, floating *out, Py_ssize_t rows,
     cdef floating *dst
     for l in range(n_layers):
         dst = out if l == n_layers - 1 else work + (l % 2) * stride
-        _dense_rows_p(src, Ws[l], Wps[l] if Wps != NULL else NULL, bs[l], dst, rows,
+        _dense_rows(k, src, Ws[l], Wps[l] if Wps != NULL else NULL, bs[l], dst, rows,
                       sizes[l], sizes[l + 1], acts[l])
         src = dst
     if out_act != ACT_IDENTITY:
         for r in range(rows):
-            _activate(out_act, out + r * sizes[n_layers], sizes[n_layers])
+            _activate(k, out_act, out + r * sizes[n_layers], sizes[n_layers])
 
 
 cdef const void *_data(object array, bint double_precision) except? NULL:
@@ -520,12 +601,13 @@ cdef class Forward:
         cdef Py_ssize_t n_out = self.sizes[self.n_layers]
         cdef Py_ssize_t n_chunks = (n + FORWARD_CHUNK - 1) // FORWARD_CHUNK
         cdef int threads = 1
+        cdef Kernels k = nncore_active()
         if _num_threads > 1 and n >= PARALLEL_MIN_ROWS:
             threads = _num_threads if _num_threads < n_chunks else <int>n_chunks
-        if NNCORE_PACKED and n >= NNCORE_PRB:
+        if n >= k.tile_rows:
             # every layer's W packed once per call, shared by all chunks of rows
             for l in range(self.n_layers):
-                total += _packed_size(<floating *>NULL, self.sizes[l], self.sizes[l + 1])
+                total += _packed_size(k, <floating *>NULL, self.sizes[l], self.sizes[l + 1])
         work = <floating *>malloc((2 * stride * threads + total) * sizeof(floating))
         if total:
             Wps = <const floating **>malloc(self.n_layers * sizeof(void *))
@@ -539,12 +621,12 @@ cdef class Forward:
                 for l in range(self.n_layers):
                     Wps[l] = packed
                     if self.sizes[l] and self.sizes[l + 1]:
-                        _pack(<const floating *>self.Ws[l], packed, self.sizes[l],
+                        _pack(k, <const floating *>self.Ws[l], packed, self.sizes[l],
                               self.sizes[l + 1])
-                    packed += _packed_size(packed, self.sizes[l], self.sizes[l + 1])
+                    packed += _packed_size(k, packed, self.sizes[l], self.sizes[l + 1])
             if threads > 1:
                 for c in prange(n_chunks, num_threads=threads, schedule="static"):
-                    _forward_chunk(xp + c * FORWARD_CHUNK * self.sizes[0],
+                    _forward_chunk(k, xp + c * FORWARD_CHUNK * self.sizes[0],
                                    outp + c * FORWARD_CHUNK * n_out,
                                    n - c * FORWARD_CHUNK if n - c * FORWARD_CHUNK < FORWARD_CHUNK
                                    else FORWARD_CHUNK,
@@ -553,7 +635,7 @@ cdef class Forward:
                                    work + 2 * stride * threadid(), stride)
             else:
                 for c in range(n_chunks):
-                    _forward_chunk(xp + c * FORWARD_CHUNK * self.sizes[0],
+                    _forward_chunk(k, xp + c * FORWARD_CHUNK * self.sizes[0],
                                    outp + c * FORWARD_CHUNK * n_out,
                                    n - c * FORWARD_CHUNK if n - c * FORWARD_CHUNK < FORWARD_CHUNK
                                    else FORWARD_CHUNK,
@@ -654,7 +736,7 @@ cdef void _transpose(const floating *a, floating *out, Py_ssize_t rows,
         i0 += tile
 
 
-cdef double _backprop(const floating *x, Py_ssize_t n, const floating **Ws,
+cdef double _backprop(Kernels k, const floating *x, Py_ssize_t n, const floating **Ws,
                       const floating **bs, const Py_ssize_t *sizes, const int *acts,
                       int n_layers, int out_act, int loss, const floating *t,
                       const long long *labels, floating **zs, floating **dWs,
@@ -674,7 +756,7 @@ cdef double _backprop(const floating *x, Py_ssize_t n, const floating **Ws,
     cdef const floating *zin
     cdef floating *tmp
     for l in range(n_layers):
-        _dense_rows(src, Ws[l], bs[l], zs[l], n, sizes[l], sizes[l + 1], acts[l])
+        _dense_rows(k, src, Ws[l], NULL, bs[l], zs[l], n, sizes[l], sizes[l + 1], acts[l])
         src = zs[l]
     total = _output_delta(out_act, loss, zs[n_layers - 1], t, labels, d_cur, n,
                           sizes[n_layers])
@@ -696,11 +778,11 @@ cdef double _backprop(const floating *x, Py_ssize_t n, const floating **Ws,
         zin = x if l == 0 else zs[l - 1]
         if n_in:
             _transpose(zin, trans, n, n_in)                      # (n_in, n)
-            _dense_rows(trans, d_cur, zeros, dWs[l], n_in, n, n_out, ACT_IDENTITY)
+            _dense_rows(k, trans, d_cur, NULL, zeros, dWs[l], n_in, n, n_out, ACT_IDENTITY)
         if l > 0 and n_in:
             if n_out:
                 _transpose(Ws[l], trans, n_in, n_out)            # (n_out, n_in)
-            _dense_rows(d_cur, trans, zeros, d_next, n, n_out, n_in, ACT_IDENTITY)
+            _dense_rows(k, d_cur, trans, NULL, zeros, d_next, n, n_out, n_in, ACT_IDENTITY)
             tmp = d_cur
             d_cur = d_next
             d_next = tmp
@@ -722,6 +804,7 @@ def gradient(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs, 
     cdef void *work
     cdef const void *xp
     cdef double result
+    cdef Kernels k = nncore_active()
     if n == 0:
         for d in dWs + dbs:
             d[...] = 0
@@ -767,7 +850,7 @@ def gradient(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs, 
     xp = _data(x, dbl)
     with nogil:
         if dbl:
-            result = _backprop(<const double *>xp, n, <const double **>ptrs,
+            result = _backprop(k, <const double *>xp, n, <const double **>ptrs,
                                <const double **>(ptrs + L), sizes, codes, <int>L, out_act,
                                loss, <const double *>tp, labels, <double **>(ptrs + 2 * L),
                                <double **>(ptrs + 3 * L), <double **>(ptrs + 4 * L),
@@ -775,7 +858,7 @@ def gradient(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs, 
                                <double *>work + 2 * n * width,
                                <double *>work + 2 * n * width + trans)
         else:
-            result = _backprop(<const float *>xp, n, <const float **>ptrs,
+            result = _backprop(k, <const float *>xp, n, <const float **>ptrs,
                                <const float **>(ptrs + L), sizes, codes, <int>L, out_act,
                                loss, <const float *>tp, labels, <float **>(ptrs + 2 * L),
                                <float **>(ptrs + 3 * L), <float **>(ptrs + 4 * L),

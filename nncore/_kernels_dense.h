@@ -1,0 +1,305 @@
+/* Dense kernels, out = x @ W + b, for one element type at one instruction-set level.
+ *
+ * A template body: _kernels_level.h includes it once per type with
+ *   T, V, L          the element type, its vector type and the lanes of a vector;
+ *   FN(name)         name with the type's and the level's suffixes;
+ *   FMA(a, x, w)     a + x * w on vectors (rounded once where the level has FMA);
+ *   SPLAT(s)         a vector with s in every lane;
+ *   TILE_ROWS, TILE_VECTORS, ROW_VECTORS   the level's register blocking.
+ * W is (n_in, n_out) in C order, x rows have stride ldx, out is C order.
+ *
+ * Column split.  The first n_main = n_out - n_out % L columns ("main") are a
+ * whole number of vectors: their sums start from the bias and run over k in
+ * order, one lane per column.  The last n_out % L ("narrow") columns would fill
+ * a vector only partly, so they are dot products instead: lane l sums
+ * x[k] * W[k, j] for k = l, l + L, l + 2L, ... (the last, partial vector of k
+ * zero-padded); the lanes are then added pairwise and their sum added to the
+ * bias.  Every kernel below follows this split and these orders with the same
+ * FMA, so a row's result does not depend on which kernel computed it.
+ */
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+ALWAYS_INLINE V FN(load)(const T *p) { return *(const V *)(const void *)p; }
+ALWAYS_INLINE void FN(store)(T *p, V v) { *(V *)(void *)p = v; }
+
+/* b + the lanes of acc, added pairwise: lane l += lane l + w for w = L/2, L/4, .. 1 */
+ALWAYS_INLINE T FN(hsum)(T b, V acc)
+{
+    T t[L];
+    int l, w;
+    FN(store)(t, acc);
+    for (w = L / 2; w > 0; w /= 2)
+        for (l = 0; l < w; l++) t[l] += t[l + w];
+    return b + t[0];
+}
+
+/* ------------------------------------------------------------------ packed tiles
+ *
+ * For tiles of TILE_ROWS rows (and one tile of half as many for the rows left
+ * over), W is first copied into panels: each run of up to TILE_VECTORS vectors
+ * of main columns becomes a panel holding W[k, j0 .. j0 + P) for every k,
+ * contiguous; each narrow column becomes a row of W's transpose, zero-padded to
+ * a whole number of vectors.  The tile kernels then read W strictly in order
+ * and keep TILE_ROWS x TILE_VECTORS accumulators in registers.
+ */
+static ptrdiff_t FN(packed_size)(ptrdiff_t n_in, ptrdiff_t n_out)
+{
+    const ptrdiff_t n_main = n_out / L * L, kpad = (n_in + L - 1) / L * L;
+    return n_in * n_main + (n_out - n_main) * kpad;
+}
+
+static void FN(pack)(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out)
+{
+    const ptrdiff_t n_main = n_out / L * L, kpad = (n_in + L - 1) / L * L;
+    ptrdiff_t j0, j, k, c;
+    for (j0 = 0; j0 < n_main;) {
+        const ptrdiff_t P = n_main - j0 < TILE_VECTORS * L ? n_main - j0 : TILE_VECTORS * L;
+        for (k = 0; k < n_in; k++, Wp += P)
+            for (c = 0; c < P; c++) Wp[c] = W[k * n_out + j0 + c];
+        j0 += P;
+    }
+    for (j = n_main; j < n_out; j++, Wp += kpad)
+        for (k = 0; k < kpad; k++) Wp[k] = k < n_in ? W[k * n_out + j] : 0;
+}
+
+/* rows x nv vectors of main columns from j0, on a packed panel nv vectors wide */
+ALWAYS_INLINE void FN(panel)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T *out,
+                             ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t j0,
+                             const int rows, const int nv)
+{
+    V acc[TILE_ROWS][TILE_VECTORS];
+    ptrdiff_t k;
+    int r, v;
+#pragma GCC unroll 8
+    for (r = 0; r < rows; r++) {
+#pragma GCC unroll 4
+        for (v = 0; v < nv; v++) acc[r][v] = FN(load)(b + j0 + v * L);
+    }
+    for (k = 0; k < n_in; k++) {
+        V w[TILE_VECTORS];
+#pragma GCC unroll 4
+        for (v = 0; v < nv; v++) w[v] = FN(load)(Wp + (k * nv + v) * L);
+#pragma GCC unroll 8
+        for (r = 0; r < rows; r++) {
+            const V xb = SPLAT(x[r * ldx + k]);
+#pragma GCC unroll 4
+            for (v = 0; v < nv; v++) acc[r][v] = FMA(acc[r][v], xb, w[v]);
+        }
+    }
+#pragma GCC unroll 8
+    for (r = 0; r < rows; r++) {
+#pragma GCC unroll 4
+        for (v = 0; v < nv; v++) FN(store)(out + r * n_out + j0 + v * L, acc[r][v]);
+    }
+}
+
+/* rows x nc narrow columns from j0, on packed rows of W's transpose (kpad long);
+ * xt holds each row's last, partial vector of x, zero-padded */
+ALWAYS_INLINE void FN(narrow)(const T *x, ptrdiff_t ldx, const T *Wt, ptrdiff_t kpad,
+                              const T *b, T *out, ptrdiff_t n_in, ptrdiff_t n_out,
+                              ptrdiff_t j0, const V *xt, const int rows, const int nc)
+{
+    const ptrdiff_t kf = n_in / L * L;
+    V acc[TILE_ROWS][2], w[2];
+    ptrdiff_t k;
+    int r, c;
+#pragma GCC unroll 8
+    for (r = 0; r < rows; r++)
+#pragma GCC unroll 2
+        for (c = 0; c < nc; c++) acc[r][c] = SPLAT(0);
+    for (k = 0; k < kf; k += L) {
+#pragma GCC unroll 2
+        for (c = 0; c < nc; c++) w[c] = FN(load)(Wt + c * kpad + k);
+#pragma GCC unroll 8
+        for (r = 0; r < rows; r++) {
+            const V xv = FN(load)(x + r * ldx + k);
+#pragma GCC unroll 2
+            for (c = 0; c < nc; c++) acc[r][c] = FMA(acc[r][c], xv, w[c]);
+        }
+    }
+    if (kf < n_in) {
+#pragma GCC unroll 2
+        for (c = 0; c < nc; c++) w[c] = FN(load)(Wt + c * kpad + kf);
+#pragma GCC unroll 8
+        for (r = 0; r < rows; r++)
+#pragma GCC unroll 2
+            for (c = 0; c < nc; c++) acc[r][c] = FMA(acc[r][c], xt[r], w[c]);
+    }
+    for (r = 0; r < rows; r++)
+        for (c = 0; c < nc; c++)
+            out[r * n_out + j0 + c] = FN(hsum)(b[j0 + c], acc[r][c]);
+}
+
+/* out rows [0, rows) = x rows @ W + b, W packed by pack() */
+ALWAYS_INLINE void FN(tile_rows)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b,
+                                 T *out, ptrdiff_t n_in, ptrdiff_t n_out, const int rows)
+{
+    const ptrdiff_t n_main = n_out / L * L, kpad = (n_in + L - 1) / L * L;
+    ptrdiff_t j0 = 0;
+    while (j0 < n_main) {
+        const int nv = (n_main - j0) / L < TILE_VECTORS ? (int)((n_main - j0) / L) : TILE_VECTORS;
+        switch (nv) {
+        case 1: FN(panel)(x, ldx, Wp, b, out, n_in, n_out, j0, rows, 1); break;
+#if TILE_VECTORS > 2
+        case 2: FN(panel)(x, ldx, Wp, b, out, n_in, n_out, j0, rows, 2); break;
+#endif
+        default: FN(panel)(x, ldx, Wp, b, out, n_in, n_out, j0, rows, TILE_VECTORS); break;
+        }
+        Wp += n_in * nv * L;
+        j0 += nv * L;
+    }
+    if (j0 < n_out) {
+        /* each row's last, partial vector of k, zero-padded once for all columns */
+        const ptrdiff_t kf = n_in / L * L;
+        V xt[TILE_ROWS];
+        int r;
+        for (r = 0; r < rows; r++) {
+            T u[L];
+            ptrdiff_t l;
+            for (l = 0; l < L; l++) u[l] = kf + l < n_in ? x[r * ldx + kf + l] : 0;
+            xt[r] = FN(load)(u);
+        }
+        for (; j0 + 1 < n_out; j0 += 2, Wp += 2 * kpad)
+            FN(narrow)(x, ldx, Wp, kpad, b, out, n_in, n_out, j0, xt, rows, 2);
+        if (j0 < n_out)
+            FN(narrow)(x, ldx, Wp, kpad, b, out, n_in, n_out, j0, xt, rows, 1);
+    }
+}
+
+/* out rows [0, rows) = x rows @ W + b; rows is TILE_ROWS or half of it, and a
+ * row's result is the same either way */
+static void FN(tile)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T *out,
+                     ptrdiff_t n_in, ptrdiff_t n_out, int rows)
+{
+    if (rows == TILE_ROWS)
+        FN(tile_rows)(x, ldx, Wp, b, out, n_in, n_out, TILE_ROWS);
+    else
+        FN(tile_rows)(x, ldx, Wp, b, out, n_in, n_out, TILE_ROWS / 2);
+}
+
+/* ------------------------------------------------------------------ one row
+ *
+ * out = x @ W + b for a single row (a lone sample, or rows left over after the
+ * tiles), on W as it is.  Main columns: a panel of up to ROW_VECTORS vectors,
+ * as many as the columns left need, accumulated in registers over all of k, so
+ * a narrow layer is one pass over W.  Narrow columns: one vector over all of
+ * them per k (lanes past n_out discarded), into L accumulators taken in turn,
+ * so that accumulator l holds what lane l of the tile kernel's dot product
+ * holds.  They ride along in the last main panel's pass, while W's row is in
+ * cache.
+ */
+
+/* nv vectors of main columns from j0; with `narrow`, also the narrow columns */
+ALWAYS_INLINE void FN(row_panel)(const T *x, const T *W, const T *b, T *out,
+                                 ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t j0,
+                                 V *narrow, const int nv)
+{
+    const ptrdiff_t jn = j0 + nv * L, rem = n_out - jn, total = n_in * n_out;
+    ptrdiff_t k = 0, c;
+    int v, l;
+    V a[ROW_VECTORS], acc[L];
+    T t[L];
+#pragma GCC unroll 8
+    for (v = 0; v < nv; v++) a[v] = FN(load)(b + j0 + v * L);
+    if (narrow) {
+#pragma GCC unroll 16
+        for (l = 0; l < L; l++) acc[l] = narrow[l];
+        /* blocks of L rows whose narrow loads stay inside W */
+        for (; k + L <= n_in && (k + L - 1) * n_out + jn + L <= total; k += L) {
+            const T *wk = W + k * n_out + j0;
+#pragma GCC unroll 16
+            for (l = 0; l < L; l++, wk += n_out) {
+                const V xb = SPLAT(x[k + l]);
+#pragma GCC unroll 8
+                for (v = 0; v < nv; v++) a[v] = FMA(a[v], xb, FN(load)(wk + v * L));
+                acc[l] = FMA(acc[l], xb, FN(load)(wk + nv * L));
+            }
+        }
+        /* the rest: narrow loads through a zero-padded copy */
+        for (; k < n_in; k += L) {
+#pragma GCC unroll 16
+            for (l = 0; l < L; l++) {
+                if (k + l < n_in) {
+                    const T *wk = W + (k + l) * n_out + j0;
+                    const V xb = SPLAT(x[k + l]);
+#pragma GCC unroll 8
+                    for (v = 0; v < nv; v++) a[v] = FMA(a[v], xb, FN(load)(wk + v * L));
+                    for (c = 0; c < L; c++) t[c] = c < rem ? wk[nv * L + c] : 0;
+                    acc[l] = FMA(acc[l], xb, FN(load)(t));
+                }
+            }
+        }
+#pragma GCC unroll 16
+        for (l = 0; l < L; l++) narrow[l] = acc[l];
+    } else {
+        for (; k < n_in; k++) {
+            const T *wk = W + k * n_out + j0;
+            const V xb = SPLAT(x[k]);
+#pragma GCC unroll 8
+            for (v = 0; v < nv; v++) a[v] = FMA(a[v], xb, FN(load)(wk + v * L));
+        }
+    }
+#pragma GCC unroll 8
+    for (v = 0; v < nv; v++) FN(store)(out + j0 + v * L, a[v]);
+}
+
+static void FN(row)(const T *x, const T *W, const T *b, T *out, ptrdiff_t n_in,
+                    ptrdiff_t n_out)
+{
+    const ptrdiff_t n_main = n_out / L * L, total = n_in * n_out;
+    ptrdiff_t j0 = 0, k, c;
+    int l;
+    V acc[L];
+    T t[L];
+#pragma GCC unroll 16
+    for (l = 0; l < L; l++) acc[l] = SPLAT(0);
+    while (j0 < n_main) {
+        const int nv = (n_main - j0) / L < ROW_VECTORS ? (int)((n_main - j0) / L) : ROW_VECTORS;
+        /* the last main panel also takes the narrow columns */
+        V *narrow = j0 + nv * L == n_main && n_main < n_out ? acc : NULL;
+        switch (nv) {
+        case 1: FN(row_panel)(x, W, b, out, n_in, n_out, j0, narrow, 1); break;
+        case 2: FN(row_panel)(x, W, b, out, n_in, n_out, j0, narrow, 2); break;
+        case 3: FN(row_panel)(x, W, b, out, n_in, n_out, j0, narrow, 3); break;
+#if ROW_VECTORS > 4
+        case 4: FN(row_panel)(x, W, b, out, n_in, n_out, j0, narrow, 4); break;
+        case 5: FN(row_panel)(x, W, b, out, n_in, n_out, j0, narrow, 5); break;
+#endif
+#if ROW_VECTORS > 6
+        case 6: FN(row_panel)(x, W, b, out, n_in, n_out, j0, narrow, 6); break;
+        case 7: FN(row_panel)(x, W, b, out, n_in, n_out, j0, narrow, 7); break;
+#endif
+        default: FN(row_panel)(x, W, b, out, n_in, n_out, j0, narrow, ROW_VECTORS); break;
+        }
+        j0 += nv * L;
+    }
+    if (n_main == 0 && n_out > 0) {
+        /* narrow columns only */
+        for (k = 0; k + L <= n_in && (k + L - 1) * n_out + L <= total; k += L) {
+            const T *wk = W + k * n_out;
+#pragma GCC unroll 16
+            for (l = 0; l < L; l++, wk += n_out)
+                acc[l] = FMA(acc[l], SPLAT(x[k + l]), FN(load)(wk));
+        }
+        for (; k < n_in; k += L) {
+#pragma GCC unroll 16
+            for (l = 0; l < L; l++) {
+                if (k + l < n_in) {
+                    for (c = 0; c < L; c++) t[c] = c < n_out ? W[(k + l) * n_out + c] : 0;
+                    acc[l] = FMA(acc[l], SPLAT(x[k + l]), FN(load)(t));
+                }
+            }
+        }
+    }
+    if (n_main < n_out) {
+        /* the pairwise sum of hsum, on every narrow column at once */
+        int w;
+        for (w = L / 2; w > 0; w /= 2)
+            for (l = 0; l < w; l++) acc[l] += acc[l + w];
+        FN(store)(t, acc[0]);
+        for (c = n_main; c < n_out; c++) out[c] = b[c] + t[c - n_main];
+    }
+}
+
+#undef ALWAYS_INLINE

@@ -1,0 +1,32 @@
+/* Dense kernels in plain C, for compilers without vector extensions.
+ *
+ * The same contract as _kernels_dense.h (included instead of it by
+ * _kernels_level.h): the "packed" weights are W itself, and every output is
+ * summed from the bias over k in order, whichever kernel computes it.
+ */
+
+static ptrdiff_t FN(packed_size)(ptrdiff_t n_in, ptrdiff_t n_out)
+{
+    return n_in * n_out;
+}
+
+static void FN(pack)(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out)
+{
+    memcpy(Wp, W, (size_t)(n_in * n_out) * sizeof(T));
+}
+
+static void FN(row)(const T *x, const T *W, const T *b, T *out, ptrdiff_t n_in,
+                    ptrdiff_t n_out)
+{
+    ptrdiff_t j, k;
+    for (j = 0; j < n_out; j++) out[j] = b[j];
+    for (k = 0; k < n_in; k++)
+        for (j = 0; j < n_out; j++) out[j] = out[j] + x[k] * W[k * n_out + j];
+}
+
+static void FN(tile)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T *out,
+                     ptrdiff_t n_in, ptrdiff_t n_out, int rows)
+{
+    int r;
+    for (r = 0; r < rows; r++) FN(row)(x + r * ldx, Wp, b, out + r * n_out, n_in, n_out);
+}

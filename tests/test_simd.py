@@ -1,0 +1,162 @@
+"""Instruction-set levels of the compiled kernels: the choice at import, and every
+level the CPU supports held to the same contract in one process.
+
+The whole suite also runs once per level in CI (``NNCORE_SIMD=...``); these tests
+make a plain ``pytest`` cover every level too, for the kernels that differ by level
+(dense tiles, the one-row kernel, sigmoid, softmax, backpropagation).
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import pytest
+
+import nncore
+from nncore import _kernels
+
+from .conftest import KERNEL_MODULES, tolerance
+from . import oracles
+
+pytestmark = pytest.mark.skipif("cython" not in KERNEL_MODULES,
+                                reason="compiled extension not built")
+
+
+def forward_f64(net, x):
+    """The network's output computed in float64 by the oracles."""
+    out = np.asarray(x, np.float64)
+    for layer in net.layers:
+        out = getattr(oracles, layer.activation)(oracles.affine(out, layer.W, layer.b))
+    return getattr(oracles, net.output)(out)
+
+
+def _kc():
+    return KERNEL_MODULES["cython"]
+
+
+@pytest.fixture(params=["baseline", "avx2", "avx512"])
+def level(request, monkeypatch):
+    """Switch the compiled kernels to one level for the test (skip if the CPU lacks it)."""
+    kc = _kc()
+    if request.param not in kc.simd_supported():
+        pytest.skip(f"this CPU does not support {request.param}")
+    monkeypatch.setattr(_kernels, "impl", kc)
+    before = kc.simd_level()
+    kc.select_simd(request.param)
+    yield request.param
+    kc.select_simd(before)
+
+
+def _run(code, **env):
+    # from a folder that holds no source tree, so the installed package is imported
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, **env}, cwd=tempfile.gettempdir(), timeout=120)
+
+
+def test_auto_picks_the_widest_supported_level():
+    kc = _kc()
+    supported = kc.simd_supported()
+    assert supported[0] == "baseline" and set(supported) <= set(kc.simd_compiled())
+    res = _run("from nncore import _kernels_c as k; import nncore; print(k.simd_level())",
+               NNCORE_SIMD="auto", NNCORE_IMPLEMENTATION="cython")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split()[-1] == supported[-1]
+
+
+def test_environment_forces_a_level_and_show_config_reports_it():
+    for name in _kc().simd_supported():
+        res = _run("import nncore; nncore.show_config()", NNCORE_SIMD=name,
+                   NNCORE_IMPLEMENTATION="cython")
+        assert res.returncode == 0, res.stderr
+        line = next(l for l in res.stdout.splitlines() if l.startswith("simd:"))
+        assert (name if name != "baseline" else "(baseline)") in line
+        assert "supported" in line
+
+
+@pytest.mark.parametrize("value", ["avx9000", "sse4", "x"])
+def test_an_unknown_level_is_a_clear_import_error(value):
+    res = _run("import nncore", NNCORE_SIMD=value, NNCORE_IMPLEMENTATION="cython")
+    assert res.returncode != 0
+    assert "ImportError: NNCORE_SIMD must be auto, baseline" in res.stderr
+    assert repr(value) in res.stderr
+
+
+def test_a_level_the_cpu_lacks_is_a_clear_import_error_not_a_crash():
+    kc = _kc()
+    missing = [n for n in kc.SIMD_LEVELS if n not in kc.simd_supported()]
+    if not missing:
+        pytest.skip("this CPU supports every level")
+    res = _run("import nncore", NNCORE_SIMD=missing[-1], NNCORE_IMPLEMENTATION="cython")
+    assert res.returncode == 1, res.stderr          # an exception, not a signal
+    assert "ImportError" in res.stderr and "supported here: baseline" in res.stderr
+    with pytest.raises(ValueError, match="supported here"):
+        kc.select_simd(missing[-1])
+    assert kc.simd_level() in kc.simd_supported()  # nothing changed
+
+
+def test_the_numpy_backend_ignores_the_level():
+    res = _run("import nncore; print(nncore.BACKEND)", NNCORE_SIMD="avx9000",
+               NNCORE_IMPLEMENTATION="python")
+    assert res.returncode == 0 and res.stdout.strip() == "python"
+
+
+WIDTHS = [[784, 50, 100, 10], [37, 23, 9, 3], [5, 130, 1], [100, 17, 40], [16, 8, 64, 33],
+          [3, 1, 2]]
+
+
+@pytest.mark.parametrize("sizes", WIDTHS)
+def test_each_level_matches_the_oracle(level, dtype, sizes):
+    net = nncore.Network.init(sizes, activation="sigmoid", dtype=dtype, weight_init=0.3, rng=2)
+    x = np.random.default_rng(3).standard_normal((83, sizes[0])).astype(dtype)
+    rtol, atol = tolerance(dtype)
+    expected = forward_f64(net, x)
+    np.testing.assert_allclose(net.predict(x), expected, rtol=10 * rtol, atol=10 * atol)
+
+
+@pytest.mark.parametrize("sizes", WIDTHS)
+def test_each_level_keeps_a_rows_result_independent_of_its_batch(level, dtype, sizes):
+    """Tiles, the half tile and the one-row kernel give the same bits at every level."""
+    net = nncore.Network.init(sizes, activation="tanh", dtype=dtype, weight_init=0.5, rng=1)
+    x = np.random.default_rng(1).standard_normal((131, sizes[0])).astype(dtype)
+    whole = net.predict(x)
+    for i in (0, 7, 64, 130):
+        np.testing.assert_array_equal(net.predict(x[i]), whole[i])
+    for start, stop in ((3, 12), (60, 66), (1, 130), (125, 131)):
+        np.testing.assert_array_equal(net.predict(x[start:stop]), whole[start:stop])
+    try:
+        nncore.set_num_threads(2)
+        np.testing.assert_array_equal(net.predict(np.tile(x, (3, 1)))[131:262], whole)
+    finally:
+        nncore.set_num_threads(1)
+
+
+def test_each_level_trains_like_the_numpy_backend(level, dtype):
+    """Backpropagation's products run on the level's kernels: gradients agree with NumPy's."""
+    net = nncore.Network.init([20, 13, 7], activation="relu", dtype=dtype, rng=4)
+    x = np.random.default_rng(5).standard_normal((37, 20)).astype(dtype)
+    t = np.random.default_rng(6).integers(0, 7, 37)
+    grads = net.gradient(x, t)
+    _kernels.impl = KERNEL_MODULES["python"]
+    expected = net.gradient(x, t)
+    rtol = 1e-4 if dtype == np.float32 else 1e-10
+    for key in expected:
+        np.testing.assert_allclose(grads[key], expected[key], rtol=rtol, atol=rtol * 1e-2)
+
+
+def test_levels_differ_at_most_in_the_last_bits(dtype):
+    kc = _kc()
+    net = nncore.Network.init([784, 50, 100, 10], dtype=dtype, weight_init=0.1, rng=0)
+    x = np.random.default_rng(0).random((50, 784)).astype(dtype)
+    before = kc.simd_level()
+    results = {}
+    try:
+        for name in kc.simd_supported():
+            kc.select_simd(name)
+            results[name] = net.predict(x)
+    finally:
+        kc.select_simd(before)
+    base = results["baseline"]
+    eps = np.finfo(dtype).eps
+    for name, y in results.items():
+        np.testing.assert_allclose(y, base, rtol=64 * eps, atol=0)
