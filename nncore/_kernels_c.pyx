@@ -75,10 +75,6 @@ cdef extern from "_kernels_simd.h" nogil:
     const nncore_kernels *nncore_active()
     int nncore_use_level(int level)
 
-cdef extern from "_kernels_exp.h" nogil:
-    double nncore_exp_nonpos_d(double x)
-    float nncore_exp_nonpos_f(float x)
-
 BUILD_INFO = {
     "debug": bool(nncore_debug_build),
     "cflags": nncore_cflags.decode("ascii", "replace"),
@@ -177,23 +173,6 @@ cdef inline floating _tanh1(floating v) noexcept nogil:
         return tanhf(v)
     else:
         return tanh(v)
-
-
-cdef inline floating _exp_nonpos(floating v) noexcept nogil:
-    # exp(v) for v <= 0 (_kernels_exp.h): the same roundings as the level's loops
-    if floating is float:
-        return nncore_exp_nonpos_f(v)
-    else:
-        return nncore_exp_nonpos_d(v)
-
-
-cdef inline floating _sigmoid1(floating v) noexcept nogil:
-    # Overflow-safe: exp is only ever taken of a non-positive number.
-    cdef floating e
-    if v >= 0:
-        return 1 / (1 + _exp_nonpos(-v))
-    e = _exp_nonpos(v)      # NaN lands here and stays NaN
-    return e / (1 + e)
 
 
 cdef inline floating _step1(floating v) noexcept nogil:
@@ -671,10 +650,14 @@ cdef inline floating _dact(int act, floating h) noexcept nogil:
     return 1
 
 
-cdef double _output_delta(int out_act, int loss, const floating *h, const floating *t,
-                          const long long *labels, floating *g, Py_ssize_t n,
-                          Py_ssize_t m) noexcept nogil:
-    """Write d loss_sum / d h into g (n x m); return the summed loss (in double)."""
+cdef double _output_delta(Kernels k, int out_act, int loss, const floating *h,
+                          const floating *t, const long long *labels, floating *g,
+                          Py_ssize_t n, Py_ssize_t m) noexcept nogil:
+    """Write d loss_sum / d h into g (n x m); return the summed loss (in double).
+
+    exp and sigmoid come from the level's kernels, as in predict, so a loss and
+    the prediction it is computed from round alike.
+    """
     cdef Py_ssize_t i, j
     cdef double total = 0, lse
     cdef floating mx, s, y, diff, v
@@ -688,10 +671,7 @@ cdef double _output_delta(int out_act, int loss, const floating *h, const floati
             for j in range(1, m):
                 if hr[j] > mx:
                     mx = hr[j]
-            s = 0
-            for j in range(m):
-                gr[j] = _exp_nonpos(hr[j] - mx)
-                s = s + gr[j]
+            s = _exp_shifted(k, hr, gr, m, mx)      # gr[j] = exp(hr[j] - mx)
             lse = log(<double>s)
             total += lse - (hr[labels[i]] - mx)
             for j in range(m):
@@ -702,12 +682,17 @@ cdef double _output_delta(int out_act, int loss, const floating *h, const floati
                 v = hr[j]
                 # softplus(v) - t v, with exp only of -|v|
                 total += (v if v > 0 else 0) + log1p(exp(-fabs(<double>v))) - t[i * m + j] * v
-                gr[j] = _sigmoid1(v) - t[i * m + j]
+                gr[j] = v
+            _sigmoid_loop(k, gr, m)
+            for j in range(m):
+                gr[j] = gr[j] - t[i * m + j]
         else:
             for j in range(m):
-                y = hr[j]
-                if out_act == ACT_SIGMOID:
-                    y = _sigmoid1(y)
+                gr[j] = hr[j]
+            if out_act == ACT_SIGMOID:
+                _sigmoid_loop(k, gr, m)
+            for j in range(m):
+                y = gr[j]
                 diff = y - t[i * m + j]
                 total += 0.5 * diff * diff
                 if out_act == ACT_SIGMOID:
@@ -758,7 +743,7 @@ cdef double _backprop(Kernels k, const floating *x, Py_ssize_t n, const floating
     for l in range(n_layers):
         _dense_rows(k, src, Ws[l], NULL, bs[l], zs[l], n, sizes[l], sizes[l + 1], acts[l])
         src = zs[l]
-    total = _output_delta(out_act, loss, zs[n_layers - 1], t, labels, d_cur, n,
+    total = _output_delta(k, out_act, loss, zs[n_layers - 1], t, labels, d_cur, n,
                           sizes[n_layers])
     inv_n = 1
     inv_n = inv_n / n

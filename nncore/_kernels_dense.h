@@ -18,8 +18,6 @@
  * FMA, so a row's result does not depend on which kernel computed it.
  */
 
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
-
 ALWAYS_INLINE V FN(load)(const T *p) { return *(const V *)(const void *)p; }
 ALWAYS_INLINE void FN(store)(T *p, V v) { *(V *)(void *)p = v; }
 
@@ -301,5 +299,3 @@ static void FN(row)(const T *x, const T *W, const T *b, T *out, ptrdiff_t n_in,
         for (c = n_main; c < n_out; c++) out[c] = b[c] + t[c - n_main];
     }
 }
-
-#undef ALWAYS_INLINE

@@ -3,7 +3,7 @@
  * Included once by each _kernels_<level>.c with NNCORE_LEVEL set (and, for the
  * AVX levels, the compiler told to target them).  It chooses the level's vector
  * width, FMA and tile shape, then instantiates the template bodies
- * _kernels_math.h and _kernels_dense.h for double and for float.
+ * _kernels_dense.h and _kernels_math.h for double and for float.
  *
  * Tile shapes follow the register file: a tile's accumulators plus the vectors
  * of W loaded for one k and the broadcast x must fit, or the tile spills.
@@ -86,51 +86,65 @@
 #define CAT3_(a, b, c) a##_##b##_##c
 #define CAT3(a, b, c) CAT3_(a, b, c)
 
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
 /* ---------------------------------------------------------------- float64 */
 #define T double
+#define TYPE_IS_DOUBLE 1
 #define FN(name) CAT3(name, d, LEVEL_SUFFIX)
 #define EXP_NONPOS nncore_exp_nonpos_d
-#include "_kernels_math.h"
 #if VBYTES
 typedef double CAT3(vec, d, LEVEL_SUFFIX)
     __attribute__((vector_size(VBYTES), aligned(sizeof(double)), may_alias));
+typedef int64_t CAT3(ivec, d, LEVEL_SUFFIX) __attribute__((vector_size(VBYTES)));
 #define V CAT3(vec, d, LEVEL_SUFFIX)
+#define VI CAT3(ivec, d, LEVEL_SUFFIX)
 #define L ((int)(VBYTES / sizeof(double)))
 #define FMA FMA_D
 #define SPLAT SPLAT_D
 #include "_kernels_dense.h"
+#include "_kernels_math.h"
 #undef V
+#undef VI
 #undef L
 #undef FMA
 #undef SPLAT
 #else
 #include "_kernels_plain.h"
+#include "_kernels_math.h"
 #endif
 #undef T
+#undef TYPE_IS_DOUBLE
 #undef FN
 #undef EXP_NONPOS
 
 /* ---------------------------------------------------------------- float32 */
 #define T float
+#define TYPE_IS_DOUBLE 0
 #define FN(name) CAT3(name, f, LEVEL_SUFFIX)
 #define EXP_NONPOS nncore_exp_nonpos_f
-#include "_kernels_math.h"
 #if VBYTES
 typedef float CAT3(vec, f, LEVEL_SUFFIX)
     __attribute__((vector_size(VBYTES), aligned(sizeof(float)), may_alias));
+typedef int32_t CAT3(ivec, f, LEVEL_SUFFIX) __attribute__((vector_size(VBYTES)));
 #define V CAT3(vec, f, LEVEL_SUFFIX)
+#define VI CAT3(ivec, f, LEVEL_SUFFIX)
 #define L ((int)(VBYTES / sizeof(float)))
 #define FMA FMA_F
 #define SPLAT SPLAT_F
 #include "_kernels_dense.h"
+#include "_kernels_math.h"
 #undef V
+#undef VI
 #undef L
 #undef FMA
 #undef SPLAT
 #else
 #include "_kernels_plain.h"
+#include "_kernels_math.h"
 #endif
 #undef T
+#undef TYPE_IS_DOUBLE
 #undef FN
 #undef EXP_NONPOS
 

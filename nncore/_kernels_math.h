@@ -1,11 +1,122 @@
 /* Sigmoid and softmax's exp loop for one element type T at one level.
  *
  * A template body: _kernels_level.h includes it once per type with T, FN(name)
- * and EXP_NONPOS (nncore_exp_nonpos_d or _f, _kernels_exp.h) defined.  The
- * loops are branch-free, so the compiler vectorises them at the level's width.
+ * and, on levels with vectors, V, VI (the integer vector of the same shape), L
+ * and SPLAT defined.  Written on whole vectors, with selects instead of
+ * branches, so every level runs it at its own width; the last, partial vector
+ * goes through a zero-padded copy, so every element takes the same path.
+ *
+ * exp of a non-positive number only (sigmoid needs exp(-|x|), softmax
+ * exp(x - max)), so there is no overflow to handle:
+ * exp(x) = 2^k * exp(r) with k = round(x / ln 2) and |r| <= ln(2) / 2; exp(r)
+ * by its Taylor polynomial (degree 13 for double, 7 for float: error about one
+ * unit in the last place).  NaN stays NaN.  Results below the smallest normal
+ * number (x < -708 for double, x < -87 for float) are flushed to 0.  The
+ * kernels are compiled with contraction off, so these are the same roundings
+ * at every level, and the same as nncore_exp_nonpos_* (_kernels_exp.h), the
+ * scalar form used where the compiler has no vectors.
  */
+#if VBYTES
 
-/* v[i] = 1 / (1 + exp(-v[i])), computed as e / (1 + e) for negative v[i] */
+/* where mask (all ones or all zeros per lane): a, else b */
+ALWAYS_INLINE V FN(select)(VI mask, V a, V b)
+{
+    return (V)(((VI)a & mask) | ((VI)b & ~mask));
+}
+
+ALWAYS_INLINE V FN(exp_nonpos)(V x)
+{
+#if TYPE_IS_DOUBLE
+    const V lowest = SPLAT(-708.0), shift = SPLAT(6755399441055744.0); /* 1.5 * 2^52 */
+    const V log2e = SPLAT(1.4426950408889634);
+    const V ln2_hi = SPLAT(6.93147180369123816490e-01);
+    const V ln2_lo = SPLAT(1.90821492927058770002e-10);
+    const VI below = x < lowest;                 /* NaN compares false: stays NaN */
+    const V xc = FN(select)(below, lowest, x);
+    const V kd = xc * log2e + shift;             /* low bits hold k */
+    const V k = kd - shift;
+    const V r = (xc - k * ln2_hi) - k * ln2_lo;
+    V p = SPLAT(1.0 / 6227020800.0);             /* 1/13! */
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    const V scale = (V)(((VI)kd + 1023) << 52);  /* 2^k, k in [-1022, 0] */
+#else
+    const V lowest = SPLAT(-87.0f), shift = SPLAT(12582912.0f);       /* 1.5 * 2^23 */
+    const V log2e = SPLAT(1.44269504f);
+    const V ln2_hi = SPLAT(0.693359375f);
+    const V ln2_lo = SPLAT(-2.12194440e-4f);
+    const VI below = x < lowest;
+    const V xc = FN(select)(below, lowest, x);
+    const V kd = xc * log2e + shift;
+    const V k = kd - shift;
+    const V r = (xc - k * ln2_hi) - k * ln2_lo;
+    V p = SPLAT(1.0f / 5040.0f);
+    p = p * r + 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    const V scale = (V)(((VI)kd + 127) << 23);   /* 2^k, k in [-126, 0] */
+#endif
+    return FN(select)(below, SPLAT(0), p * scale);
+}
+
+/* 1 / (1 + exp(-x)), computed as e / (1 + e) with e = exp(x) for negative x */
+ALWAYS_INLINE V FN(sigmoid_v)(V x)
+{
+    const VI nonneg = x >= SPLAT(0);             /* NaN: false, and e is NaN */
+    const V e = FN(exp_nonpos)(FN(select)(nonneg, -x, x));
+    return FN(select)(nonneg, SPLAT(1), e) / (SPLAT(1) + e);
+}
+
+/* v[i] = sigmoid(v[i]) */
+static void FN(sigmoid)(T *v, ptrdiff_t n)
+{
+    ptrdiff_t i;
+    for (i = 0; i + L <= n; i += L)
+        FN(store)(v + i, FN(sigmoid_v)(FN(load)(v + i)));
+    if (i < n) {
+        T t[L] = {0};
+        memcpy(t, v + i, (size_t)(n - i) * sizeof(T));
+        FN(store)(t, FN(sigmoid_v)(FN(load)(t)));
+        memcpy(v + i, t, (size_t)(n - i) * sizeof(T));
+    }
+}
+
+/* dst[j] = exp(src[j] - shift) for src[j] <= shift; returns the sum, added in index order */
+static T FN(exp_shifted)(const T *src, T *dst, ptrdiff_t n, T shift)
+{
+    const V s = SPLAT(shift);
+    ptrdiff_t j;
+    T total = 0;
+    for (j = 0; j + L <= n; j += L)
+        FN(store)(dst + j, FN(exp_nonpos)(FN(load)(src + j) - s));
+    if (j < n) {
+        T t[L] = {0};
+        memcpy(t, src + j, (size_t)(n - j) * sizeof(T));
+        FN(store)(t, FN(exp_nonpos)(FN(load)(t) - s));
+        memcpy(dst + j, t, (size_t)(n - j) * sizeof(T));
+    }
+    for (j = 0; j < n; j++)
+        total += dst[j];
+    return total;
+}
+
+#else  /* no vectors: the same formulas, one element at a time */
+
 static void FN(sigmoid)(T *v, ptrdiff_t n)
 {
     ptrdiff_t i;
@@ -16,7 +127,6 @@ static void FN(sigmoid)(T *v, ptrdiff_t n)
     }
 }
 
-/* dst[j] = exp(src[j] - shift); returns the sum, added in index order */
 static T FN(exp_shifted)(const T *src, T *dst, ptrdiff_t n, T shift)
 {
     ptrdiff_t j;
@@ -27,3 +137,5 @@ static T FN(exp_shifted)(const T *src, T *dst, ptrdiff_t n, T shift)
         total += dst[j];
     return total;
 }
+
+#endif
