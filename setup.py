@@ -18,7 +18,8 @@ instruction-set level (x86-64: AVX2 + FMA and AVX-512, from
 ``nncore/_kernels_avx2.c`` and ``_kernels_avx512.c``) and the best level the CPU
 supports is chosen at import (``NNCORE_SIMD`` forces a lower one).
 Floating-point contraction is off, so multiply-adds are fused exactly where the
-kernels ask for FMA, the same way in every kernel of a level.
+kernels ask for FMA, the same way in every kernel of a level (``-fno-math-errno``
+only lets sqrt vectorise: nothing in nncore reads errno).
 """
 import os
 import sys
@@ -88,7 +89,7 @@ def _extensions():
     if sys.platform == "win32":
         compile_args = ["/O2", "/fp:precise"]
     else:
-        compile_args = (["-O3", "-ffp-contract=off"] + _target_flags()
+        compile_args = (["-O3", "-ffp-contract=off", "-fno-math-errno"] + _target_flags()
                         + (["-UNDEBUG", "-O1", "-g"] if debug else []))
     omp_compile, omp_link = _openmp_flags()
     compile_args += omp_compile

@@ -62,6 +62,15 @@ cdef extern from "_kernels_simd.h" nogil:
                       Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
         void (*sigmoid_d)(double *v, Py_ssize_t n) noexcept nogil
         double (*exp_shifted_d)(const double *src, double *dst, Py_ssize_t n, double shift) noexcept nogil
+        void (*sgd_d)(double *p, const double *g, Py_ssize_t n, double lr) noexcept nogil
+        void (*momentum_d)(double *p, const double *g, double *v, Py_ssize_t n, double lr,
+                            double momentum) noexcept nogil
+        void (*adagrad_d)(double *p, const double *g, double *h, Py_ssize_t n, double lr,
+                           double eps) noexcept nogil
+        void (*rmsprop_d)(double *p, const double *g, double *h, Py_ssize_t n, double lr, double decay,
+                           double eps) noexcept nogil
+        void (*adam_d)(double *p, const double *g, double *m, double *v, Py_ssize_t n, double lr_t,
+                        double beta1, double beta2, double eps) noexcept nogil
         Py_ssize_t (*packed_size_f)(Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
         void (*pack_f)(const float *W, float *Wp, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
         void (*tile_f)(const float *x, Py_ssize_t ldx, const float *Wp, const float *b,
@@ -70,6 +79,15 @@ cdef extern from "_kernels_simd.h" nogil:
                       Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
         void (*sigmoid_f)(float *v, Py_ssize_t n) noexcept nogil
         float (*exp_shifted_f)(const float *src, float *dst, Py_ssize_t n, float shift) noexcept nogil
+        void (*sgd_f)(float *p, const float *g, Py_ssize_t n, double lr) noexcept nogil
+        void (*momentum_f)(float *p, const float *g, float *v, Py_ssize_t n, double lr,
+                            double momentum) noexcept nogil
+        void (*adagrad_f)(float *p, const float *g, float *h, Py_ssize_t n, double lr,
+                           double eps) noexcept nogil
+        void (*rmsprop_f)(float *p, const float *g, float *h, Py_ssize_t n, double lr, double decay,
+                           double eps) noexcept nogil
+        void (*adam_f)(float *p, const float *g, float *m, float *v, Py_ssize_t n, double lr_t,
+                        double beta1, double beta2, double eps) noexcept nogil
     const nncore_kernels *nncore_kernel_table(int level)
     int nncore_cpu_levels()
     const nncore_kernels *nncore_active()
@@ -624,6 +642,79 @@ cdef class Forward:
         free(work)
         free(Wps)
         return 0
+
+
+# ---------------------------------------------------------------- optimizer steps
+#
+# The NumPy twin's formulas element by element, at the level's width
+# (_kernels_update.h): the two backends update bit for bit alike.  Arrays are
+# 1-D, C-contiguous, of one dtype, and distinct.
+
+def sgd_update(floating[::1] p, const floating[::1] g, double lr):
+    """p -= lr * g"""
+    cdef Kernels k = nncore_active()
+    if p.shape[0] == 0:
+        return
+    with nogil:
+        if floating is float:
+            k.sgd_f(&p[0], &g[0], p.shape[0], lr)
+        else:
+            k.sgd_d(&p[0], &g[0], p.shape[0], lr)
+
+
+def momentum_update(floating[::1] p, const floating[::1] g, floating[::1] v, double lr,
+                    double momentum):
+    """v = momentum * v - lr * g;  p += v"""
+    cdef Kernels k = nncore_active()
+    if p.shape[0] == 0:
+        return
+    with nogil:
+        if floating is float:
+            k.momentum_f(&p[0], &g[0], &v[0], p.shape[0], lr, momentum)
+        else:
+            k.momentum_d(&p[0], &g[0], &v[0], p.shape[0], lr, momentum)
+
+
+def adagrad_update(floating[::1] p, const floating[::1] g, floating[::1] h, double lr,
+                   double eps):
+    """h += g²;  p -= lr * g / (sqrt(h) + eps)"""
+    cdef Kernels k = nncore_active()
+    if p.shape[0] == 0:
+        return
+    with nogil:
+        if floating is float:
+            k.adagrad_f(&p[0], &g[0], &h[0], p.shape[0], lr, eps)
+        else:
+            k.adagrad_d(&p[0], &g[0], &h[0], p.shape[0], lr, eps)
+
+
+def rmsprop_update(floating[::1] p, const floating[::1] g, floating[::1] h, double lr,
+                   double decay, double eps):
+    """h = decay * h + (1 - decay) * g²;  p -= lr * g / (sqrt(h) + eps)"""
+    cdef Kernels k = nncore_active()
+    if p.shape[0] == 0:
+        return
+    with nogil:
+        if floating is float:
+            k.rmsprop_f(&p[0], &g[0], &h[0], p.shape[0], lr, decay, eps)
+        else:
+            k.rmsprop_d(&p[0], &g[0], &h[0], p.shape[0], lr, decay, eps)
+
+
+def adam_update(floating[::1] p, const floating[::1] g, floating[::1] m, floating[::1] v,
+                double lr_t, double beta1, double beta2, double eps):
+    """m += (1 - beta1)(g - m);  v += (1 - beta2)(g² - v);  p -= lr_t m / (sqrt(v) + eps)
+
+    The last line in float64, rounded to p's dtype (as the twin's float64 lr_t makes it).
+    """
+    cdef Kernels k = nncore_active()
+    if p.shape[0] == 0:
+        return
+    with nogil:
+        if floating is float:
+            k.adam_f(&p[0], &g[0], &m[0], &v[0], p.shape[0], lr_t, beta1, beta2, eps)
+        else:
+            k.adam_d(&p[0], &g[0], &m[0], &v[0], p.shape[0], lr_t, beta1, beta2, eps)
 
 
 # ---------------------------------------------------------------- training

@@ -3,13 +3,14 @@
  * Included once by each _kernels_<level>.c with NNCORE_LEVEL set (and, for the
  * AVX levels, the compiler told to target them).  It chooses the level's vector
  * width, FMA and tile shape, then instantiates the template bodies
- * _kernels_dense.h and _kernels_math.h for double and for float.
+ * _kernels_dense.h, _kernels_math.h and _kernels_update.h for double and float.
  *
  * Tile shapes follow the register file: a tile's accumulators plus the vectors
  * of W loaded for one k and the broadcast x must fit, or the tile spills.
  *   SSE2, AVX2 (16 registers): 4 rows x 3 vectors = 12 accumulators + 3 + 1.
  *   AVX-512, NEON (32 registers): 8 rows x 3 vectors = 24 accumulators + 3 + 1.
  */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -93,6 +94,8 @@
 #define TYPE_IS_DOUBLE 1
 #define FN(name) CAT3(name, d, LEVEL_SUFFIX)
 #define EXP_NONPOS nncore_exp_nonpos_d
+#define SQRT sqrt
+#include "_kernels_update.h"
 #if VBYTES
 typedef double CAT3(vec, d, LEVEL_SUFFIX)
     __attribute__((vector_size(VBYTES), aligned(sizeof(double)), may_alias));
@@ -117,12 +120,15 @@ typedef int64_t CAT3(ivec, d, LEVEL_SUFFIX) __attribute__((vector_size(VBYTES)))
 #undef TYPE_IS_DOUBLE
 #undef FN
 #undef EXP_NONPOS
+#undef SQRT
 
 /* ---------------------------------------------------------------- float32 */
 #define T float
 #define TYPE_IS_DOUBLE 0
 #define FN(name) CAT3(name, f, LEVEL_SUFFIX)
 #define EXP_NONPOS nncore_exp_nonpos_f
+#define SQRT sqrtf
+#include "_kernels_update.h"
 #if VBYTES
 typedef float CAT3(vec, f, LEVEL_SUFFIX)
     __attribute__((vector_size(VBYTES), aligned(sizeof(float)), may_alias));
@@ -147,11 +153,15 @@ typedef int32_t CAT3(ivec, f, LEVEL_SUFFIX) __attribute__((vector_size(VBYTES)))
 #undef TYPE_IS_DOUBLE
 #undef FN
 #undef EXP_NONPOS
+#undef SQRT
 
 #define TABLE_ENTRIES(S)                                                              \
     CAT3(packed_size, S, LEVEL_SUFFIX), CAT3(pack, S, LEVEL_SUFFIX),                  \
     CAT3(tile, S, LEVEL_SUFFIX), CAT3(row, S, LEVEL_SUFFIX),                          \
-    CAT3(sigmoid, S, LEVEL_SUFFIX), CAT3(exp_shifted, S, LEVEL_SUFFIX)
+    CAT3(sigmoid, S, LEVEL_SUFFIX), CAT3(exp_shifted, S, LEVEL_SUFFIX),                \
+    CAT3(sgd, S, LEVEL_SUFFIX), CAT3(momentum, S, LEVEL_SUFFIX),                      \
+    CAT3(adagrad, S, LEVEL_SUFFIX), CAT3(rmsprop, S, LEVEL_SUFFIX),                   \
+    CAT3(adam, S, LEVEL_SUFFIX)
 
 #define TABLE_NAME_(s) nncore_table_##s
 #define TABLE_NAME(s) TABLE_NAME_(s)

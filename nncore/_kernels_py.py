@@ -218,6 +218,45 @@ def gradient(Ws, bs, acts, out_act, loss, x, t, zs, dWs, dbs):
     return total / n
 
 
+# ---------------------------------------------------------------- optimizer steps
+#
+# One step of each optimizer on one parameter, in place: p, g and the state
+# arrays are 1-D, C-contiguous, of one float dtype.  The scalars are Python
+# floats, except Adam's lr_t, a float64 that makes Adam's last line compute in
+# float64 (then rounded to p's dtype); the compiled twin rounds exactly alike.
+
+def sgd_update(p, g, lr):
+    """p -= lr * g"""
+    p -= lr * g
+
+
+def momentum_update(p, g, v, lr, momentum):
+    """v = momentum * v - lr * g;  p += v"""
+    v *= momentum
+    v -= lr * g
+    p += v
+
+
+def adagrad_update(p, g, h, lr, eps):
+    """h += g²;  p -= lr * g / (sqrt(h) + eps)"""
+    h += g * g
+    p -= lr * g / (np.sqrt(h) + eps)
+
+
+def rmsprop_update(p, g, h, lr, decay, eps):
+    """h = decay * h + (1 - decay) * g²;  p -= lr * g / (sqrt(h) + eps)"""
+    h *= decay
+    h += (1 - decay) * g * g
+    p -= lr * g / (np.sqrt(h) + eps)
+
+
+def adam_update(p, g, m, v, lr_t, beta1, beta2, eps):
+    """m += (1 - beta1)(g - m);  v += (1 - beta2)(g² - v);  p -= lr_t m / (sqrt(v) + eps)"""
+    m += (1 - beta1) * (g - m)
+    v += (1 - beta2) * (g * g - v)
+    p -= np.float64(lr_t) * m / (np.sqrt(v) + eps)
+
+
 # ---------------------------------------------------------------- threads
 
 _num_threads = 1

@@ -39,6 +39,13 @@ typedef struct nncore_kernels {
                   ptrdiff_t n_in, ptrdiff_t n_out);
     void (*sigmoid_d)(double *v, ptrdiff_t n);
     double (*exp_shifted_d)(const double *src, double *dst, ptrdiff_t n, double shift);
+    void (*sgd_d)(double *p, const double *g, ptrdiff_t n, double lr);
+    void (*momentum_d)(double *p, const double *g, double *v, ptrdiff_t n, double lr, double momentum);
+    void (*adagrad_d)(double *p, const double *g, double *h, ptrdiff_t n, double lr, double eps);
+    void (*rmsprop_d)(double *p, const double *g, double *h, ptrdiff_t n, double lr, double decay,
+                        double eps);
+    void (*adam_d)(double *p, const double *g, double *m, double *v, ptrdiff_t n, double lr_t,
+                     double beta1, double beta2, double eps);
     /* float32 */
     ptrdiff_t (*packed_size_f)(ptrdiff_t n_in, ptrdiff_t n_out);
     void (*pack_f)(const float *W, float *Wp, ptrdiff_t n_in, ptrdiff_t n_out);
@@ -48,6 +55,13 @@ typedef struct nncore_kernels {
                   ptrdiff_t n_in, ptrdiff_t n_out);
     void (*sigmoid_f)(float *v, ptrdiff_t n);
     float (*exp_shifted_f)(const float *src, float *dst, ptrdiff_t n, float shift);
+    void (*sgd_f)(float *p, const float *g, ptrdiff_t n, double lr);
+    void (*momentum_f)(float *p, const float *g, float *v, ptrdiff_t n, double lr, double momentum);
+    void (*adagrad_f)(float *p, const float *g, float *h, ptrdiff_t n, double lr, double eps);
+    void (*rmsprop_f)(float *p, const float *g, float *h, ptrdiff_t n, double lr, double decay,
+                        double eps);
+    void (*adam_f)(float *p, const float *g, float *m, float *v, ptrdiff_t n, double lr_t,
+                     double beta1, double beta2, double eps);
 } nncore_kernels;
 
 /* x86-64 builds with GCC or Clang compile the AVX2 and AVX-512 levels too. */

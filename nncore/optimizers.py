@@ -7,6 +7,8 @@
 """
 import numpy as np
 
+from . import _kernels, _kernels_py
+
 __all__ = ["SGD", "Momentum", "AdaGrad", "RMSprop", "Adam", "get_optimizer"]
 
 _EPS = 1e-7
@@ -18,6 +20,19 @@ def _state(store, key, p):
     if state is None:
         state = store[key] = np.zeros_like(p)
     return state
+
+
+def _apply(step, arrays, *scalars):
+    """Run the kernel ``step`` (e.g. ``"adam_update"``) on ``arrays`` (parameter,
+    gradient, state) in place: the chosen backend's on flat views when all are
+    C-contiguous arrays of one float dtype, NumPy's otherwise.  Both backends
+    round alike, so results do not depend on which one ran."""
+    dtype = arrays[0].dtype
+    if dtype in (np.float32, np.float64) and all(
+            type(a) is np.ndarray and a.dtype == dtype and a.flags.c_contiguous for a in arrays):
+        getattr(_kernels.impl, step)(*(a.reshape(-1) for a in arrays), *scalars)
+    else:
+        getattr(_kernels_py, step)(*arrays, *scalars)
 
 
 class Optimizer:
@@ -78,7 +93,7 @@ class SGD(Optimizer):
         super().__init__(lr, weight_decay)
 
     def _step(self, key, p, g):
-        p -= self.lr * g
+        _apply("sgd_update", (p, g), self.lr)
 
 
 class Momentum(Optimizer):
@@ -104,10 +119,7 @@ class Momentum(Optimizer):
         return {"momentum": self.momentum}
 
     def _step(self, key, p, g):
-        v = _state(self.v, key, p)
-        v *= self.momentum
-        v -= self.lr * g
-        p += v
+        _apply("momentum_update", (p, g, _state(self.v, key, p)), self.lr, self.momentum)
 
 
 class AdaGrad(Optimizer):
@@ -125,9 +137,7 @@ class AdaGrad(Optimizer):
         self.h = {}
 
     def _step(self, key, p, g):
-        h = _state(self.h, key, p)
-        h += g * g
-        p -= self.lr * g / (np.sqrt(h) + _EPS)
+        _apply("adagrad_update", (p, g, _state(self.h, key, p)), self.lr, _EPS)
 
 
 class RMSprop(Optimizer):
@@ -151,10 +161,8 @@ class RMSprop(Optimizer):
         return {"decay_rate": self.decay_rate}
 
     def _step(self, key, p, g):
-        h = _state(self.h, key, p)
-        h *= self.decay_rate
-        h += (1 - self.decay_rate) * g * g
-        p -= self.lr * g / (np.sqrt(h) + _EPS)
+        _apply("rmsprop_update", (p, g, _state(self.h, key, p)), self.lr, self.decay_rate,
+               _EPS)
 
 
 class Adam(Optimizer):
@@ -185,11 +193,8 @@ class Adam(Optimizer):
         lr_t = self.lr * np.sqrt(1.0 - self.beta2 ** self.iter) / (1.0 - self.beta1 ** self.iter)
         for key, g in grads.items():
             p = params[key]
-            m = _state(self.m, key, p)
-            v = _state(self.v, key, p)
-            m += (1 - self.beta1) * (g - m)
-            v += (1 - self.beta2) * (g * g - v)
-            p -= lr_t * m / (np.sqrt(v) + _EPS)
+            _apply("adam_update", (p, g, _state(self.m, key, p), _state(self.v, key, p)),
+                   float(lr_t), self.beta1, self.beta2, _EPS)
 
 
 _BY_NAME = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSprop,
