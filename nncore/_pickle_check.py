@@ -43,10 +43,9 @@ def check_stream(blob):
     """Raise :class:`pickle.UnpicklingError` unless ``blob`` passes the checks above."""
     stack, marks, memo = [], [], []     # stack items: (kind, depth)
     stopped = False
+    stream = io.BytesIO(blob)
     try:
-        for op, arg, pos in pickletools.genops(io.BytesIO(blob)):
-            if stopped:
-                _refuse(pos, "data after STOP")
+        for op, arg, pos in pickletools.genops(stream):
             name = op.name
             if name not in _ALLOWED_OPS:
                 _refuse(pos, f"opcode {name} is not used by pickled numpy arrays")
@@ -93,6 +92,8 @@ def check_stream(blob):
         raise pickle.UnpicklingError(f"malformed pickle, damaged or truncated ({exc})") from None
     if not stopped:
         raise pickle.UnpicklingError("malformed pickle (no STOP opcode: truncated)")
+    if stream.tell() != len(blob):
+        _refuse(stream.tell(), "data after STOP")
 
 
 def _pop(op, stack, marks, pos):
