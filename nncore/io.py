@@ -45,9 +45,14 @@ class atomic_write:
         folder = os.path.dirname(os.path.abspath(self.path))
         fd, self.tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(self.path)}.",
                                         suffix=".tmp")
-        # mkstemp makes the file private (0600); give it the mode a plain open() would
+        # mkstemp makes the file private (0600): keep the mode of the file replaced,
+        # else give the one a plain open() would
         try:
-            os.chmod(self.tmp, 0o666 & ~_umask())
+            try:
+                mode = os.stat(self.path).st_mode & 0o7777
+            except FileNotFoundError:
+                mode = 0o666 & ~_umask()
+            os.chmod(self.tmp, mode)
         except OSError:  # pragma: no cover - filesystems without modes
             pass
         self.file = os.fdopen(fd, "wb")

@@ -198,6 +198,17 @@ def fit(net, x, t, epochs=10, batch_size=100, optimizer="sgd", lr=None, loss=Non
     batch_size = _positive_int(batch_size, "batch_size")
     opt = get_optimizer(optimizer, lr, weight_decay)
     x, t = prepare_batch(net, x, t, loss, cast=False)
+    if validation_data is not None:  # checked now: a bad one must not cost an epoch of changes
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise ValueError("validation_data must be a pair (x_val, t_val)")
+        x_val = as_float_array(validation_data[0], "x_val", dtype=net.dtype)
+        check_ndim(x_val, "x_val", (2,))
+        if x_val.shape[1] != net.sizes[0] or x_val.shape[0] == 0:
+            raise ValueError(f"x_val must have shape (N, {net.sizes[0]}) with N >= 1; got "
+                             f"{x_val.shape}")
+        from .network import _labels
+
+        _labels(validation_data[1], x_val.shape[0], net.sizes[-1])
     n = x.shape[0]
     if n == 0:
         raise ValueError("x holds no samples: there is nothing to train on")
