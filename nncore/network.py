@@ -25,6 +25,21 @@ def _check_name(value, allowed, what):
     return value
 
 
+def _array_property(name, doc):
+    """A layer array: reads give a view, assignments a checked copy (see Dense)."""
+    private = "_" + name
+
+    def get(self):
+        return getattr(self, private).view()
+
+    def set(self, value):
+        setattr(self, private, self._checked(value, name, getattr(self, private)))
+        _layers.bump()
+
+    return property(get, set, doc=f"{doc}; assigning checks the shape and casts to the "
+                                  "layer's dtype.")
+
+
 class Dense:
     """A fully connected layer ``activation(x @ W + b)``.
 
@@ -78,25 +93,8 @@ class Dense:
     # layer, but reshaping or retyping the view (``layer.W.shape = ...``) cannot
     # change what a cached plan reads.
 
-    @property
-    def W(self):
-        """Weights ``(n_in, n_out)``; assigning checks shape and casts to the layer's dtype."""
-        return self._W.view()
-
-    @W.setter
-    def W(self, value):
-        self._W = self._checked(value, "W", self._W)
-        _layers.bump()
-
-    @property
-    def b(self):
-        """Bias ``(n_out,)``; assigning checks shape and casts to the layer's dtype."""
-        return self._b.view()
-
-    @b.setter
-    def b(self, value):
-        self._b = self._checked(value, "b", self._b)
-        _layers.bump()
+    W = _array_property("W", "Weights ``(n_in, n_out)``")
+    b = _array_property("b", "Bias ``(n_out,)``")
 
     @property
     def activation(self):
