@@ -5,8 +5,15 @@ competes with NumPy's BLAS, Dask's worker threads or your own thread pool.
 ``NNCORE_NUM_THREADS`` sets the number at import; :func:`set_num_threads` changes
 it at run time.  Batches of 256 rows or more are split across the threads (each
 row's result is the same whatever the thread count).
+
+Two guards keep a thread count from harming the process: the count is capped at
+the CPUs the process may run on and at what the system lets it start (tried once,
+here, with short-lived threads: OpenMP ends the whole process when it cannot
+create a thread), and a forked child goes back to one thread (GNU OpenMP's pool
+does not survive ``fork``, so a child using it would hang).
 """
 import os
+import threading
 import warnings
 
 from . import _kernels
@@ -18,8 +25,10 @@ def set_num_threads(n):
     Parameters
     ----------
     n : int
-        1 or more.  With a build without OpenMP (see :func:`nncore.show_config`)
-        this has no effect.
+        1 or more; capped at the CPUs the process may use and at the threads
+        the system lets it start.  With a build without OpenMP (see
+        :func:`nncore.show_config`) this has no effect.  A forked child starts
+        with 1.
 
     Examples
     --------
@@ -31,9 +40,48 @@ def set_num_threads(n):
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive integer; got {n!r}")
+    n = min(n, _usable_cpus())
+    if _forked[0] and n > 1:
+        warnings.warn("nncore: this process was forked after its parent used threads; OpenMP "
+                      "cannot start threads again here, so nncore stays at 1",
+                      RuntimeWarning, stacklevel=2)
+        n = 1
+    startable = _startable_threads(n - 1) + 1
+    if startable < n:
+        warnings.warn(f"nncore: only {startable} of {n} threads could be started; using "
+                      f"{startable}", RuntimeWarning, stacklevel=2)
+    _set(startable)
+
+
+def _set(n):
     _kernels.impl.set_num_threads(n)
     if _kernels.impl is not _kernels._kernels_py:
         _kernels._kernels_py.set_num_threads(n)
+
+
+def _usable_cpus():
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _startable_threads(n):
+    """How many of ``n`` extra threads the system lets this process start right now."""
+    started = []
+    release = threading.Event()
+    try:
+        for _ in range(n):
+            thread = threading.Thread(target=release.wait, daemon=True)
+            thread.start()
+            started.append(thread)
+    except RuntimeError:  # "can't start new thread"
+        pass
+    finally:
+        release.set()
+        for thread in started:
+            thread.join()
+    return len(started)
 
 
 def get_num_threads():
@@ -52,4 +100,14 @@ def _from_environment():
                       "(using 1 thread)", RuntimeWarning, stacklevel=3)
 
 
+_forked = [False]
+
+
+def _after_fork_in_child():
+    _forked[0] = _forked[0] or get_num_threads() > 1
+    _set(1)
+
+
 _from_environment()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

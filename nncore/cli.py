@@ -27,11 +27,19 @@ def _load_model(args):
         raise UsageError("give --model or --legacy-pickle, not both")
     if getattr(args, "legacy_pickle", None):
         params = nncore.load_legacy_pickle(args.legacy_pickle)
-        return nncore.Network.from_params(params, activation="sigmoid", output="softmax"), \
-            args.legacy_pickle
+        net = nncore.Network.from_params(params, activation="sigmoid", output="softmax")
+        return _mnist_shaped(net, args.legacy_pickle), args.legacy_pickle
     if getattr(args, "model", None):
-        return nncore.load(args.model), args.model
+        return _mnist_shaped(nncore.load(args.model), args.model), args.model
     return pretrained.mnist(), "the shipped model (nncore.pretrained.mnist)"
+
+
+def _mnist_shaped(net, name):
+    """``net`` if it maps 784 pixels to 10 classes, else ValueError naming ``name``."""
+    if net.sizes[0] != 784 or net.sizes[-1] != 10:
+        raise ValueError(f"{name}: the model maps {net.sizes[0]} inputs to {net.sizes[-1]} "
+                         "outputs; classifying MNIST digits needs 784 inputs and 10 outputs")
+    return net
 
 
 def _evaluate(args):
@@ -76,6 +84,10 @@ def _train(args):
                       weight_decay=args.weight_decay)
     seconds = time.perf_counter() - start
     accuracy = net.accuracy(xt, tt)
+    if args.out and history.interrupted:
+        print(f"training interrupted: {args.out} was not written (an earlier file there is kept)",
+              file=sys.stderr)
+        args.out = None
     if args.out:
         net.save(args.out)
     print(f"network:       {net}")
@@ -214,6 +226,13 @@ def main(argv=None):
         return 0
     except UsageError as exc:
         parser.exit(2, f"{PROG} {args.command}: error: {exc}\n")
+    except KeyboardInterrupt:
+        print(f"{PROG} {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except MemoryError as exc:
+        print(f"{PROG} {args.command}: error: not enough memory ({exc or 'MemoryError'}); "
+              "try smaller --hidden widths or --batch-size", file=sys.stderr)
+        return 1
     except (OSError, ValueError, TypeError, ImportError, pickle.UnpicklingError) as exc:
         # one line, even for messages that list details line by line (download errors)
         message = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())

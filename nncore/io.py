@@ -8,13 +8,13 @@ import io
 import json
 import os
 import pickle
-import struct
+import reprlib
 import tempfile
-import zipfile
-import zlib
 
 import numpy as np
 
+from ._npz import Refused, read_network_file
+from ._pickle_check import check_stream
 from ._version import __version__
 
 __all__ = ["save", "load", "load_legacy_pickle", "atomic_write", "NetworkFileError"]
@@ -45,9 +45,14 @@ class atomic_write:
         folder = os.path.dirname(os.path.abspath(self.path))
         fd, self.tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(self.path)}.",
                                         suffix=".tmp")
-        # mkstemp makes the file private (0600); give it the mode a plain open() would
+        # mkstemp makes the file private (0600): keep the mode of the file replaced,
+        # else give the one a plain open() would
         try:
-            os.chmod(self.tmp, 0o666 & ~_umask())
+            try:
+                mode = os.stat(self.path).st_mode & 0o7777
+            except FileNotFoundError:
+                mode = 0o666 & ~_umask()
+            os.chmod(self.tmp, mode)
         except OSError:  # pragma: no cover - filesystems without modes
             pass
         self.file = os.fdopen(fd, "wb")
@@ -110,6 +115,14 @@ def _bad(path, why):
     return NetworkFileError(f"{os.fspath(path)} is not a valid nncore network file: {why}")
 
 
+def _check_format(meta):
+    if meta.get("format") != FORMAT:
+        raise Refused("its metadata does not say format 'nncore-network'")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise Refused(f"format_version {str(meta.get('format_version'))[:20]!r} is not "
+                      f"supported (this nncore reads {FORMAT_VERSION})")
+
+
 def _read_npz(path):
     """(metadata dict, {name: array}) of an ``.npz``, or NetworkFileError saying what is wrong."""
     with open(path, "rb") as fh:
@@ -120,30 +133,18 @@ def _read_npz(path):
             raise _bad(path, "it is not an .npz (zip) archive")
         fh.seek(0)
         try:
-            with np.load(fh, allow_pickle=False) as data:
-                if "meta" not in data.files:
-                    raise _bad(path, "the 'meta' entry is missing")
-                meta = json.loads(str(data["meta"][()]))
-                arrays = {k: data[k] for k in data.files if k != "meta"}
-        except NetworkFileError:
-            raise
-        except ValueError as exc:
-            if "allow_pickle" in str(exc):
-                raise _bad(path, "an entry holds pickled object data, which nncore never "
-                                 "loads") from None
-            raise _bad(path, f"{type(exc).__name__}: {exc}") from None
-        except (zipfile.BadZipFile, EOFError, OSError, KeyError, RuntimeError, zlib.error,
-                struct.error, OverflowError) as exc:
-            # damaged archives: zipfile raises RuntimeError for "encrypted" entries and
-            # NotImplementedError (a RuntimeError) for unknown compression methods
-            raise _bad(path, f"{type(exc).__name__}: {exc}") from None
-    if not isinstance(meta, dict):
-        raise _bad(path, "its metadata is not a JSON object")
-    return meta, arrays
+            return read_network_file(fh, _check_format)
+        except Refused as exc:
+            raise _bad(path, str(exc)) from None
 
 
 def load(path):
     """Read a network written by :meth:`Network.save <nncore.Network.save>`.
+
+    The file is treated as untrusted: it is read with ``allow_pickle=False``
+    semantics, its metadata is checked first, and an array is read only when
+    its name, shape, dtype and size are the ones the metadata implies, so a
+    damaged or hostile file is refused quickly and with bounded memory.
 
     Parameters
     ----------
@@ -156,50 +157,25 @@ def load(path):
 
     Raises
     ------
-    ValueError
-        When the file is not a complete nncore network file: not a zip archive,
-        truncated, a missing or unexpected entry, an array of the wrong shape or
-        dtype, or unreadable metadata.  The message names the problem.
+    NetworkFileError
+        (a ValueError) When the file is not a complete nncore network file: not a
+        zip archive, truncated, a missing or unexpected entry, an array of the
+        wrong shape, dtype or size, or unreadable metadata.  The message names
+        the file and the problem.
     FileNotFoundError
         When there is no file at ``path``.
     """
     from .network import Dense, Network
 
     meta, arrays = _read_npz(path)
-    if meta.get("format") != FORMAT:
-        raise _bad(path, "its metadata does not say format 'nncore-network'")
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise _bad(path, f"format_version {meta.get('format_version')!r} is not supported "
-                         f"(this nncore reads {FORMAT_VERSION})")
-    try:
-        sizes = [int(s) for s in meta["sizes"]]
-        activations = list(meta["activations"])
-        output = meta["output"]
-        dtype = np.dtype(meta["dtype"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _bad(path, f"incomplete metadata ({type(exc).__name__}: {exc})") from None
-    n = len(sizes) - 1
-    if n < 1 or len(activations) != n:
-        raise _bad(path, f"metadata lists {len(sizes)} sizes and {len(activations)} activations")
-    expected = {f"{p}{i}" for i in range(1, n + 1) for p in "Wb"}
-    if set(arrays) != expected:
-        missing, extra = sorted(expected - set(arrays)), sorted(set(arrays) - expected)
-        raise _bad(path, (f"missing {missing}" if missing else "")
-                   + ("; " if missing and extra else "") + (f"unexpected {extra}" if extra else ""))
     layers = []
-    for i in range(1, n + 1):
-        W, b = arrays[f"W{i}"], arrays[f"b{i}"]
-        for name, a, shape in ((f"W{i}", W, (sizes[i - 1], sizes[i])), (f"b{i}", b, (sizes[i],))):
-            if a.shape != shape:
-                raise _bad(path, f"{name} has shape {a.shape}, expected {shape}")
-            if a.dtype != dtype:
-                raise _bad(path, f"{name} has dtype {a.dtype}, expected {dtype}")
+    for i, activation in enumerate(meta["activations"], start=1):
         try:
-            layers.append(Dense(W, b, activations[i - 1]))
+            layers.append(Dense(arrays[f"W{i}"], arrays[f"b{i}"], activation))
         except (TypeError, ValueError) as exc:
             raise _bad(path, f"layer {i}: {exc}") from None
     try:
-        return Network(layers, output=output)
+        return Network(layers, output=meta["output"])
     except (TypeError, ValueError) as exc:
         raise _bad(path, str(exc)) from None
 
@@ -213,6 +189,8 @@ def load(path):
 # the array is made with np.frombuffer from bytes of exactly the right length.
 
 _BYTEORDERS = {"<": "<", ">": ">", "|": "|", "=": "="}
+#: The largest pickle :func:`load_legacy_pickle` reads (the book's is 182 kB).
+MAX_PICKLE_BYTES = 1 << 30
 
 
 def _refuse(why):
@@ -224,7 +202,7 @@ class _DtypeProxy:
 
     def __init__(self, spec=None, align=False, copy=False):
         if not isinstance(spec, str) or len(spec) > 8:
-            _refuse(f"dtype {spec!r}")
+            _refuse(f"dtype {reprlib.repr(spec)}")
         try:
             self.dtype = np.dtype(spec)
         except TypeError:
@@ -254,9 +232,9 @@ class _DtypeProxy:
 
 
 def _shape(value):
-    if not (isinstance(value, tuple) and all(isinstance(n, int) and 0 <= n < 2**40
-                                             for n in value) and len(value) <= 32):
-        _refuse(f"shape {value!r}")
+    if not (isinstance(value, tuple) and len(value) <= 32
+            and all(type(n) is int and 0 <= n < 2**40 for n in value)):
+        _refuse(f"shape {reprlib.repr(value)}")
     return value
 
 
@@ -360,8 +338,13 @@ def load_legacy_pickle(path):
         When it does not hold a dict of str to numeric arrays.
     """
     with open(path, "rb") as f:
-        blob = f.read()
+        too_big = os.fstat(f.fileno()).st_size > MAX_PICKLE_BYTES
+        blob = b"" if too_big else f.read()
+    if too_big or len(blob) > MAX_PICKLE_BYTES:
+        raise pickle.UnpicklingError(f"{os.fspath(path)}: larger than {MAX_PICKLE_BYTES} bytes, "
+                                     "the most load_legacy_pickle reads")
     try:
+        check_stream(blob)
         obj = _ArrayUnpickler(io.BytesIO(blob)).load()
     except pickle.UnpicklingError as exc:
         raise pickle.UnpicklingError(f"{os.fspath(path)}: {exc}") from None
@@ -373,7 +356,8 @@ def load_legacy_pickle(path):
     result = {}
     for key, value in obj.items():
         if not isinstance(key, str):
-            raise ValueError(f"{os.fspath(path)}: keys must be strings; got {key!r}")
+            raise ValueError(f"{os.fspath(path)}: keys must be strings; got a "
+                             f"{type(key).__name__}")
         if not (isinstance(value, _ArrayProxy) and value.array is not None):
             raise ValueError(f"{os.fspath(path)}: {key} must be a numeric array; got "
                              f"{type(value).__name__}")

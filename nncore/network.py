@@ -6,7 +6,7 @@ the extension, without the GIL, pushing blocks of rows through every layer.
 """
 import numpy as np
 
-from . import _kernels
+from . import _kernels, _layers
 from ._validation import as_float_array, check_dtype, check_ndim
 
 __all__ = ["Dense", "Network", "ACTIVATIONS", "OUTPUTS"]
@@ -25,6 +25,21 @@ def _check_name(value, allowed, what):
     return value
 
 
+def _array_property(name, doc):
+    """A layer array: reads give a view, assignments a checked copy (see Dense)."""
+    private = "_" + name
+
+    def get(self):
+        return getattr(self, private).view()
+
+    def set(self, value):
+        setattr(self, private, self._checked(value, name, getattr(self, private)))
+        _layers.bump()
+
+    return property(get, set, doc=f"{doc}; assigning checks the shape and casts to the "
+                                  "layer's dtype.")
+
+
 class Dense:
     """A fully connected layer ``activation(x @ W + b)``.
 
@@ -41,8 +56,12 @@ class Dense:
     Attributes
     ----------
     W, b : numpy.ndarray
-        The layer's own C-contiguous copies.  Changing them in place changes the
-        layer (that is how optimizers train it).
+        Views of the layer's own C-contiguous copies.  Changing their values in
+        place changes the layer (that is how optimizers train it).  Assigning
+        ``layer.W = ...`` copies the new values (cast to the layer's dtype); a
+        different shape raises ValueError.
+    activation : str
+        Assignable; checked like the argument.
 
     Examples
     --------
@@ -55,7 +74,7 @@ class Dense:
     """
 
     def __init__(self, W, b, activation="sigmoid"):
-        self.activation = _check_name(activation, ACTIVATIONS, "activation")
+        activation = _check_name(activation, ACTIVATIONS, "activation")
         W = as_float_array(W, "W")
         check_ndim(W, "W", (2,))
         b = as_float_array(b, "b", dtype=W.dtype)
@@ -63,23 +82,54 @@ class Dense:
             raise ValueError(
                 f"b must have shape ({W.shape[1]},) to match W of shape {W.shape}; got {b.shape}"
             )
-        self.W = np.array(W, order="C", copy=True)
-        self.b = np.array(b, order="C", copy=True)
+        self._W = np.array(W, order="C", copy=True)
+        self._b = np.array(b, order="C", copy=True)
+        self._activation = activation
+        _layers.bump()
+
+    # W, b and activation are properties: an assignment is checked and copied here,
+    # and noticed by every network holding the layer before its next call.  Reads
+    # give a view of the layer's own array: in-place changes of values reach the
+    # layer, but reshaping or retyping the view (``layer.W.shape = ...``) cannot
+    # change what a cached plan reads.
+
+    W = _array_property("W", "Weights ``(n_in, n_out)``")
+    b = _array_property("b", "Bias ``(n_out,)``")
+
+    @property
+    def activation(self):
+        """The activation's name."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, value):
+        self._activation = _check_name(value, ACTIVATIONS, "activation")
+        _layers.bump()
+
+    @staticmethod
+    def _checked(value, name, current):
+        """``value`` as a new C-contiguous array of ``current``'s shape and dtype."""
+        value = as_float_array(value, name)
+        if value.shape != current.shape:
+            raise ValueError(
+                f"{name} must keep the layer's shape {current.shape}; got {value.shape} "
+                "(to change a layer's size, put a new Dense in net.layers)")
+        return np.array(value, dtype=current.dtype, order="C", copy=True)
 
     @property
     def n_in(self):
         """Number of inputs."""
-        return self.W.shape[0]
+        return self._W.shape[0]
 
     @property
     def n_out(self):
         """Number of outputs."""
-        return self.W.shape[1]
+        return self._W.shape[1]
 
     @property
     def dtype(self):
         """The layer's float dtype."""
-        return self.W.dtype
+        return self._W.dtype
 
     def forward(self, x):
         """``activation(x @ W + b)`` for one sample ``(n_in,)`` or a batch ``(N, n_in)``."""
@@ -90,7 +140,7 @@ class Dense:
                              f"the layer takes {self.n_in}")
         x2 = np.ascontiguousarray(x if x.ndim == 2 else x.reshape(1, self.n_in))
         out = np.empty((x2.shape[0], self.n_out), self.dtype)
-        _kernels.impl.dense(x2, self.W, self.b, _CODES[self.activation], out)
+        _kernels.impl.dense(x2, self._W, self._b, _CODES[self._activation], out)
         return out[0] if x.ndim == 1 else out
 
     def __repr__(self):
@@ -128,27 +178,54 @@ class Network:
     """
 
     def __init__(self, layers, output="softmax"):
-        self.output = _check_name(output, OUTPUTS, "output")
-        layers = list(layers)
-        if not layers:
-            raise ValueError("layers must hold at least one Dense layer; got none")
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Dense):
-                raise TypeError(f"layers[{i}] must be a Dense layer; got {type(layer).__name__}")
-        for i in range(1, len(layers)):
-            prev, cur = layers[i - 1], layers[i]
-            if prev.n_out != cur.n_in:
-                raise ValueError(
-                    f"layer {i + 1} does not chain with layer {i}: W{i} has shape {prev.W.shape} "
-                    f"({prev.n_out} outputs) but W{i + 1} has shape {cur.W.shape} ({cur.n_in} inputs)"
-                )
-            if cur.dtype != layers[0].dtype:
-                raise TypeError(
-                    f"all layers must share one dtype: layer 1 is {layers[0].dtype} but layer "
-                    f"{i + 1} is {cur.dtype}"
-                )
-        self.layers = layers
         self._plans = None
+        self.output = output
+        self.layers = layers
+
+    # ``layers`` and ``output`` are properties: an assignment is checked at once; a
+    # change inside the layer list or to a layer is noticed before the next call
+    # (see nncore/_layers.py), so the cached plan never outlives what it reads.
+
+    @property
+    def layers(self):
+        """The Dense layers, a list: assign to it or change it, the next call checks it."""
+        return self._layers
+
+    @layers.setter
+    def layers(self, layers):
+        if isinstance(layers, (str, bytes, Dense)) or not hasattr(layers, "__iter__"):
+            raise TypeError(f"layers must be a sequence of Dense layers; got "
+                            f"{type(layers).__name__}")
+        layers = _layers.LayerList(layers)
+        _check_layers(layers)
+        self._layers = layers
+        self._seen = None
+        _layers.bump()
+
+    @property
+    def output(self):
+        """The output activation's name (assignable)."""
+        return self._output
+
+    @output.setter
+    def output(self, value):
+        self._output = _check_name(value, OUTPUTS, "output")
+
+    def _check(self):
+        """Check the layers again if anything was assigned since the last call.
+
+        On a change of any layer, weight array or activation the cached plans are
+        dropped; layers that no longer chain raise here, before any kernel runs.
+        """
+        gen = _layers.generation()
+        if self._seen == gen:
+            return
+        key = [_state_of(layer) for layer in self._layers]
+        if self._seen is None or not _same_state(key, self._key):
+            _check_layers(self._layers)
+            self._plans = None
+            self._key = key
+        self._seen = gen
 
     # ----------------------------------------------------------- construction
 
@@ -267,17 +344,20 @@ class Network:
     @property
     def sizes(self):
         """Layer widths from input to output."""
-        return [self.layers[0].n_in] + [layer.n_out for layer in self.layers]
+        self._check()
+        return [self._layers[0].n_in] + [layer.n_out for layer in self._layers]
 
     @property
     def activations(self):
         """Activation of each layer."""
-        return [layer.activation for layer in self.layers]
+        self._check()
+        return [layer.activation for layer in self._layers]
 
     @property
     def dtype(self):
         """The network's float dtype."""
-        return self.layers[0].dtype
+        self._check()
+        return self._layers[0].dtype
 
     @property
     def params(self):
@@ -286,8 +366,9 @@ class Network:
         The dict is new on each access but the arrays are the layers' own: update
         them in place (``net.params["W1"] -= lr * grad``) to train the network.
         """
+        self._check()
         p = {}
-        for i, layer in enumerate(self.layers, start=1):
+        for i, layer in enumerate(self._layers, start=1):
             p[f"W{i}"] = layer.W
             p[f"b{i}"] = layer.b
         return p
@@ -299,17 +380,19 @@ class Network:
     # ----------------------------------------------------------- inference
 
     def _forward_plan(self, output):
-        """The backend's compiled plan for ``output`` (built once per backend)."""
+        """The backend's compiled plan for ``output``, built on first use."""
+        self._check()
         impl = _kernels.impl
         cache = self._plans
         if cache is None or cache[0] is not impl:
-            Ws = [layer.W for layer in self.layers]
-            bs = [layer.b for layer in self.layers]
-            acts = [_CODES[a] for a in self.activations]
-            plans = {name: impl.Forward(Ws, bs, acts, _CODES[name])
-                     for name in {self.output, "identity"}}
-            cache = self._plans = (impl, plans)  # one assignment: safe across threads
-        return cache[1][output]
+            cache = self._plans = (impl, {})  # one assignment: safe across threads
+        plan = cache[1].get(output)
+        if plan is None:
+            layers = self._layers
+            plan = cache[1][output] = impl.Forward(
+                [layer._W for layer in layers], [layer._b for layer in layers],
+                [_CODES[layer._activation] for layer in layers], _CODES[output])
+        return plan
 
     def _run(self, x, output):
         plan = self._forward_plan(output)
@@ -318,7 +401,7 @@ class Network:
             return out
         x = as_float_array(x, "x", dtype=self.dtype)
         check_ndim(x, "x", (1, 2))
-        n_in = self.layers[0].n_in
+        n_in = self._layers[0].n_in
         if x.shape[-1] != n_in:
             raise ValueError(
                 f"x has {x.shape[-1]} features per sample (shape {x.shape}) but the network "
@@ -326,7 +409,7 @@ class Network:
             )
         single = x.ndim == 1
         x2 = np.ascontiguousarray(x.reshape(1, n_in) if single else x)
-        out = np.empty((x2.shape[0], self.layers[-1].n_out), self.dtype)
+        out = np.empty((x2.shape[0], self._layers[-1].n_out), self.dtype)
         plan(x2, out)
         return out[0] if single else out
 
@@ -343,7 +426,7 @@ class Network:
         >>> net.predict([[0.0, 1.0, 2.0, 3.0]]).shape
         (1, 2)
         """
-        return self._run(x, self.output)
+        return self._run(x, self._output)
 
     __call__ = predict
 
@@ -384,7 +467,7 @@ class Network:
         """
         x = as_float_array(x, "x", dtype=self.dtype)
         check_ndim(x, "x", (2,))
-        labels = _labels(t, x.shape[0], self.layers[-1].n_out)
+        labels = _labels(t, x.shape[0], self.sizes[-1])
         if x.shape[0] == 0:
             raise ValueError("x holds no samples: the accuracy of an empty batch is undefined")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
@@ -524,6 +607,44 @@ class Network:
             for i, act in enumerate(state["activations"], start=1)
         ]
         self.__init__(layers, output=state["output"])
+
+
+def _state_of(layer):
+    """What a forward plan depends on in one layer: its arrays, their layout, activation."""
+    if not isinstance(layer, Dense):
+        return (layer, None, None, None)
+    W, b = layer._W, layer._b
+    return (layer, W, b, (layer._activation, W.shape, W.strides, W.dtype, b.shape, b.strides,
+                          b.dtype, W.__array_interface__["data"][0],
+                          b.__array_interface__["data"][0]))
+
+
+def _same_state(key, old):
+    """True when two lists from :func:`_state_of` hold the same objects and layouts."""
+    return len(key) == len(old) and all(
+        k[0] is o[0] and k[1] is o[1] and k[2] is o[2] and k[3] == o[3]
+        for k, o in zip(key, old))
+
+
+def _check_layers(layers):
+    """Raise unless ``layers`` is a non-empty chain of Dense layers of one dtype."""
+    if not layers:
+        raise ValueError("layers must hold at least one Dense layer; got none")
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, Dense):
+            raise TypeError(f"layers[{i}] must be a Dense layer; got {type(layer).__name__}")
+    for i in range(1, len(layers)):
+        prev, cur = layers[i - 1], layers[i]
+        if prev.n_out != cur.n_in:
+            raise ValueError(
+                f"layer {i + 1} does not chain with layer {i}: W{i} has shape {prev._W.shape} "
+                f"({prev.n_out} outputs) but W{i + 1} has shape {cur._W.shape} ({cur.n_in} inputs)"
+            )
+        if cur.dtype != layers[0].dtype:
+            raise TypeError(
+                f"all layers must share one dtype: layer 1 is {layers[0].dtype} but layer "
+                f"{i + 1} is {cur.dtype}"
+            )
 
 
 def _labels(t, n, n_classes):

@@ -85,19 +85,33 @@ def backprop(net, x, t, loss, buffers=None):
     layer outputs and gradients are written into the same arrays each time
     instead of new ones, so the returned arrays are only valid until the next call.
     """
-    Ws = [layer.W for layer in net.layers]
-    bs = [layer.b for layer in net.layers]
+    sizes = net.sizes  # checks the layers again if any was assigned to
+    layers = net.layers
+    Ws = [layer._W for layer in layers]
+    bs = [layer._b for layer in layers]
     n = x.shape[0]
+    if x.shape[1:] != (sizes[0],) or x.dtype != net.dtype:
+        raise ValueError(f"x must have shape (N, {sizes[0]}) and dtype {net.dtype}; the network "
+                         f"changed since the batch was prepared (got {x.shape}, {x.dtype})")
+    if loss == "cross_entropy":
+        if t.shape != (n,) or (n and not 0 <= t.min() <= t.max() < sizes[-1]):
+            raise ValueError(f"t must hold {n} labels in [0, {sizes[-1]}); the network changed "
+                             "since the batch was prepared")
+    elif t.shape != (n, sizes[-1]):
+        raise ValueError(f"t must have shape ({n}, {sizes[-1]}); got {t.shape}")
     if buffers is None:
         buffers = {}
+    if buffers.get("sizes") != (sizes, net.dtype):  # the layers were replaced: start afresh
+        buffers.clear()
+        buffers["sizes"] = (sizes, net.dtype)
     zs = buffers.get(("zs", n))  # one set per batch size (the last batch may be smaller)
     if zs is None:
-        zs = buffers[("zs", n)] = [np.empty((n, w), net.dtype) for w in net.sizes[1:]]
+        zs = buffers[("zs", n)] = [np.empty((n, w), net.dtype) for w in sizes[1:]]
     if "dWs" not in buffers:
         buffers["dWs"] = [np.empty_like(W) for W in Ws]
         buffers["dbs"] = [np.empty_like(b) for b in bs]
     dWs, dbs = buffers["dWs"], buffers["dbs"]
-    value = _kernels.impl.gradient(Ws, bs, [_CODES[a] for a in net.activations],
+    value = _kernels.impl.gradient(Ws, bs, [_CODES[layer._activation] for layer in layers],
                                    _CODES[net.output], _LOSS_CODES[loss], x, t, zs, dWs, dbs)
     grads = {}
     for i, (dW, db) in enumerate(zip(dWs, dbs), start=1):
@@ -184,6 +198,17 @@ def fit(net, x, t, epochs=10, batch_size=100, optimizer="sgd", lr=None, loss=Non
     batch_size = _positive_int(batch_size, "batch_size")
     opt = get_optimizer(optimizer, lr, weight_decay)
     x, t = prepare_batch(net, x, t, loss, cast=False)
+    if validation_data is not None:  # checked now: a bad one must not cost an epoch of changes
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise ValueError("validation_data must be a pair (x_val, t_val)")
+        x_val = as_float_array(validation_data[0], "x_val", dtype=net.dtype)
+        check_ndim(x_val, "x_val", (2,))
+        if x_val.shape[1] != net.sizes[0] or x_val.shape[0] == 0:
+            raise ValueError(f"x_val must have shape (N, {net.sizes[0]}) with N >= 1; got "
+                             f"{x_val.shape}")
+        from .network import _labels
+
+        _labels(validation_data[1], x_val.shape[0], net.sizes[-1])
     n = x.shape[0]
     if n == 0:
         raise ValueError("x holds no samples: there is nothing to train on")
@@ -193,7 +218,6 @@ def fit(net, x, t, epochs=10, batch_size=100, optimizer="sgd", lr=None, loss=Non
     classify = loss == "cross_entropy" or net.sizes[-1] > 1
     labels = t if loss == "cross_entropy" else (np.argmax(t, axis=1) if classify else None)
     history = History()
-    params = net.params
     n_batches = -(-n // batch_size)
     buffers = {}  # gradient and layer-output arrays, reused by every step
     with _Interrupt() as interrupt:
@@ -208,7 +232,7 @@ def fit(net, x, t, epochs=10, batch_size=100, optimizer="sgd", lr=None, loss=Non
                 xb = np.ascontiguousarray(x[idx], dtype=net.dtype)
                 tb = t[idx]
                 value, grads, out = backprop(net, xb, tb, loss, buffers)
-                opt.update(params, grads)
+                opt.update(net.params, grads)
                 done += len(idx)
                 total_loss += value * len(idx)
                 if labels is not None:

@@ -9,6 +9,7 @@ import hashlib
 import os
 import sys
 import tempfile
+import threading
 import urllib.error
 import urllib.request
 
@@ -34,6 +35,9 @@ DEFAULT_MIRRORS = (
 )
 SHIPPED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
 _CHUNK = 1 << 16
+#: The slowest transfer accepted (bytes per second): a mirror gets ``timeout`` seconds
+#: plus the file's size at this rate to deliver the whole file.
+MIN_RATE = 64 << 10
 
 
 class DatasetDownloadError(OSError):
@@ -93,15 +97,46 @@ def _guidance(name, folder):
 
 
 def _fetch(url, name, folder, timeout):
-    """Download ``url`` into ``folder/name`` if it verifies; raise OSError/ValueError if not."""
+    """Download ``url`` into ``folder/name`` within a deadline; raise if it fails or is late.
+
+    ``timeout`` bounds each socket operation; the whole download must finish
+    within ``timeout + size / MIN_RATE`` seconds.  It runs in a worker thread so
+    that a mirror dribbling bytes (each read in time, the whole never) cannot
+    hold the caller past that deadline; a late worker stops at its next read and
+    removes its partial file.
+    """
+    deadline = timeout + FILES[name][0] / MIN_RATE
+    cancel = threading.Event()
+    failure = []
+
+    def work():
+        try:
+            _download(url, name, folder, timeout, cancel)
+        except BaseException as exc:  # reported by the caller  # noqa: BLE001
+            if isinstance(exc, urllib.error.HTTPError):
+                exc.close()  # it holds the connection
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name=f"nncore-download-{name}", daemon=True)
+    worker.start()
+    worker.join(deadline)
+    if worker.is_alive():
+        cancel.set()
+        raise TimeoutError(f"the whole file did not arrive within {deadline:.1f} s")
+    if failure:
+        raise failure[0]
+
+
+def _download(url, name, folder, timeout, cancel):
+    """Stream ``url`` into a temporary file, verify it, rename it into place."""
     size, digest = FILES[name]
     h = hashlib.sha256()
     got = 0
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-            while True:
-                chunk = resp.read(_CHUNK)
+            while not cancel.is_set():
+                chunk = resp.read1(_CHUNK)  # what one receive brings, not a full chunk
                 if not chunk:
                     break
                 got += len(chunk)
@@ -109,6 +144,8 @@ def _fetch(url, name, folder, timeout):
                     raise ValueError(f"more than the expected {size} bytes")
                 h.update(chunk)
                 out.write(chunk)
+            if cancel.is_set():
+                raise TimeoutError("cancelled at the deadline")
             out.flush()
             os.fsync(out.fileno())
         if got != size:
@@ -148,7 +185,7 @@ def ensure(name, data_home=None, download=True, mirrors=None, timeout=30.0):
         try:
             _fetch(mirror + name, name, folder, timeout)
             return path
-        except (OSError, ValueError, urllib.error.URLError) as exc:  # try the next mirror
+        except Exception as exc:  # any failure of one mirror (http.client's too): the next
             errors.append(f"  {mirror}{name}: {type(exc).__name__}: {exc}")
     raise DatasetDownloadError(
         f"could not download {name} from any mirror:\n" + "\n".join(errors or ["  (no mirrors)"])

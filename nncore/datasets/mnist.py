@@ -86,7 +86,9 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, *, split=None,
         Range the pixels are scaled to when normalizing; ``(0.01, 1.0)`` is the
         scaling of "Make Your Own Neural Network".
     timeout : float
-        Seconds to wait on a mirror before trying the next one.
+        Seconds each network operation on a mirror may wait; a mirror must also
+        deliver the whole file within ``timeout`` plus the file's size at 64 kB/s,
+        or the next one is tried.
 
     Returns
     -------
