@@ -199,8 +199,8 @@ def ensure(name, data_home=None, download=True, mirrors=None, timeout=30.0):
             errors.append(f"  {mirror}{name}: {type(exc).__name__}: {exc}")
     raise DatasetDownloadError(
         (f"{damaged}, and no mirror delivered a verified copy to replace it:\n" if damaged
-         else f"could not download {name} from any mirror:\n") + "\n".join(errors or ["  (no mirrors)"])
-        + "\n" + _guidance(name, folder)
+         else f"could not download {name} from any mirror:\n")
+        + "\n".join(errors or ["  (no mirrors)"]) + "\n" + _guidance(name, folder)
     )
 
 
