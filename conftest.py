@@ -16,7 +16,7 @@ def pytest_collection_modifyitems(config, items):
     except ImportError:
         import pytest
 
-        skip = pytest.mark.skip(reason="needs the dask extra: pip install \"nncore[dask]\"")
+        skip = pytest.mark.skip(reason="needs the dask extra: pip install \"nncore-dlfs[dask]\"")
         for item in items:
             if "nncore/dask.py" in item.nodeid or "scaling-out.rst" in item.nodeid:
                 item.add_marker(skip)

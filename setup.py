@@ -25,18 +25,19 @@ import os
 import sys
 
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 
 def _flag(name):
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _compiler_accepts(flag):
-    """True when the C compiler builds a trivial file with ``flag``."""
+def _compile_probe(source, **options):
+    """Compile ``source`` with the C compiler the build uses: (compiler, error or None)."""
     import tempfile
 
     from setuptools._distutils.ccompiler import new_compiler
-    from setuptools._distutils.errors import CompileError
+    from setuptools._distutils.errors import CCompilerError, DistutilsError
     from setuptools._distutils.sysconfig import customize_compiler
 
     compiler = new_compiler()
@@ -44,12 +45,17 @@ def _compiler_accepts(flag):
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "probe.c")
         with open(src, "w") as f:
-            f.write("int main(void) { return 0; }\n")
+            f.write(source)
         try:
-            compiler.compile([src], output_dir=tmp, extra_postargs=[flag])
-        except CompileError:
-            return False
-    return True
+            compiler.compile([src], output_dir=tmp, **options)
+        except (CCompilerError, DistutilsError, OSError) as exc:
+            return compiler, str(exc).strip() or type(exc).__name__
+    return compiler, None
+
+
+def _compiler_accepts(flag):
+    """True when the C compiler builds a trivial file with ``flag``."""
+    return _compile_probe("int main(void) { return 0; }\n", extra_postargs=[flag])[1] is None
 
 
 def _target_flags():
@@ -70,6 +76,24 @@ def _openmp_flags():
     if _compiler_accepts("-fopenmp"):
         return ["-fopenmp"], ["-fopenmp"]
     return [], []
+
+
+def _require_compiler():
+    """Stop with a hint when no C compiler (or no Python.h) can build an extension."""
+    import sysconfig
+
+    compiler, error = _compile_probe("#include <Python.h>\nint main(void) { return 0; }\n",
+                                     include_dirs=[sysconfig.get_paths()["include"]])
+    if error is None:
+        return
+    name = (getattr(compiler, "compiler", None) or [type(compiler).__name__])[0]
+    sys.exit(
+        f"\nnncore: cannot compile its kernels: the C compiler ({name}) failed on a file "
+        f"that includes Python.h:\n    {error}\n"
+        "Install a C compiler and Python's headers (Debian/Ubuntu: apt install gcc "
+        "python3-dev; Fedora: dnf install gcc python3-devel; macOS: xcode-select --install; "
+        "Windows: Microsoft C++ Build Tools), or install the NumPy kernels only, "
+        "without compiling anything:\n    NNCORE_NO_EXTENSIONS=1 pip install .\n")
 
 
 def _extensions():
@@ -121,4 +145,14 @@ def _extensions():
     )
 
 
-setup(ext_modules=_extensions())
+class _BuildExt(build_ext):
+    """build_ext that first makes sure a C compiler can build an extension (an sdist
+    needs none, so the check is here and not where the extensions are declared)."""
+
+    def run(self):
+        if self.extensions:
+            _require_compiler()
+        super().run()
+
+
+setup(ext_modules=_extensions(), cmdclass={"build_ext": _BuildExt})

@@ -18,7 +18,11 @@ extensions = [
     "sphinx.ext.viewcode",
     "sphinx.ext.intersphinx",
     "matplotlib.sphinxext.plot_directive",
+    "sphinx_copybutton",
+    "benchtable",
+    "fresh_after_failure",
 ]
+sys.path.insert(0, os.path.join(HERE, "_ext"))
 # Figures are drawn from nncore itself when the docs build; none is committed.
 plot_include_source = False
 plot_html_show_source_link = False
@@ -34,26 +38,23 @@ napoleon_preprocess_types = True
 napoleon_type_aliases = {"ndarray": "numpy.ndarray"}
 
 
-def python_inventory():
-    """Python's objects.inv from a local copy when there is one, else from the site.
-
-    Debian's python3.X-doc package installs one; with it the build needs no network.
-    """
-    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    local = f"/usr/share/doc/python{version}/html/objects.inv"
-    return (f"https://docs.python.org/{version}/",
-            local if os.path.exists(local) else None)
-
-
-# Links to Python's and NumPy's documentation.  NumPy's inventory is the short
-# list of names these docs refer to (docs/_inventories/numpy.txt, a version 1
-# inventory: one "name type page" line each), so it needs no network either.
+# Links to Python's and NumPy's documentation, without the network: each inventory
+# is the short list of names these docs refer to (docs/_inventories/*.txt, version 1
+# inventories: one "name type page" line each, the anchor being the name).
 intersphinx_mapping = {
-    "python": python_inventory(),
+    "python": ("https://docs.python.org/3/", os.path.join(HERE, "_inventories", "python.txt")),
     "numpy": ("https://numpy.org/doc/stable/", os.path.join(HERE, "_inventories", "numpy.txt")),
 }
 intersphinx_timeout = 10
 exclude_patterns = ["_build"]
-html_theme = "alabaster"
-html_theme_options = {"description": "The perceptron-to-MNIST path, fast."}
+# Furo: a readable line length with code blocks that scroll instead of being cut,
+# a sidebar that becomes a drawer on phones, Previous/Next links on every page.
+html_theme = "furo"
+html_title = f"nncore {release}"
+html_static_path = ["_static"]
+html_css_files = ["nncore.css"]
+# The copy button copies commands and code without ">>> ", "... " or "$ " prompts
+# (and without the output lines of a doctest).
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
 nitpicky = False

@@ -1,2 +1,3 @@
-# docs/conf.py is Sphinx's configuration, not a module with doctests.
-collect_ignore = ["conf.py"]
+# docs/conf.py and the extensions in docs/_ext are Sphinx's configuration and
+# plug-ins (they need Sphinx), not modules with doctests.
+collect_ignore = ["conf.py", "_ext"]

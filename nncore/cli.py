@@ -6,6 +6,7 @@
 ``nncore info``       versions, backend and build flags
 """
 import argparse
+import functools
 import pickle
 import sys
 import time
@@ -94,8 +95,8 @@ def _train(args):
     print(f"epochs:        {history.epochs}{' (interrupted)' if history.interrupted else ''}")
     print(f"training time: {seconds:.1f} s")
     print(f"test accuracy: {accuracy:.4f}")
-    if args.out:
-        print(f"saved to:      {args.out}")
+    print(f"saved to:      {args.out}" if args.out else
+          "saved to:      nowhere: the model is not kept (give --out PATH to save it)")
     return 130 if history.interrupted else 0
 
 
@@ -150,10 +151,32 @@ def _positive_float(text):
     return value
 
 
+class _HelpWithDefaults(argparse.HelpFormatter):
+    """Appends "(default: ...)" to an option's help unless the help already names it."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" in text or action.default is None or action.default is False \
+                or action.default == argparse.SUPPRESS or not action.option_strings:
+            return text
+        default = action.default
+        if isinstance(default, (list, tuple)):
+            default = " ".join(map(str, default))
+        return f"{text} (default: {default})".lstrip()
+
+
+def _version():
+    from ._version import __version__
+
+    return f"{PROG} {__version__} (distribution nncore-dlfs)"
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog=PROG, description="nncore: a small, fast "
                                      "neural-network core. MNIST from the command line.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=functools.partial(
+        argparse.ArgumentParser, formatter_class=_HelpWithDefaults))
 
     def model_args(p):
         p.add_argument("--model", metavar="PATH", help="a .npz written by nncore "
@@ -169,7 +192,8 @@ def build_parser():
                        description="Evaluate a model on MNIST. With no arguments: the shipped "
                        "model on the shipped test split, offline.")
     model_args(p)
-    p.add_argument("--batch-size", type=_positive, default=100, metavar="N")
+    p.add_argument("--batch-size", type=_positive, default=100, metavar="N",
+                   help="images per predict call")
     p.set_defaults(func=_evaluate)
 
     p = sub.add_parser("train", help="train an MLP on MNIST",
@@ -177,19 +201,24 @@ def build_parser():
                        "MNIST training split and report its test accuracy.")
     p.add_argument("--hidden", type=_positive, nargs="+", default=[100], metavar="N",
                    help="hidden layer widths (default: 100)")
-    p.add_argument("--activation", choices=["relu", "sigmoid", "tanh"], default="relu")
-    p.add_argument("--epochs", type=_positive, default=10)
-    p.add_argument("--batch-size", type=_positive, default=100, metavar="N")
+    p.add_argument("--activation", choices=["relu", "sigmoid", "tanh"], default="relu",
+                   help="activation of the hidden layers")
+    p.add_argument("--epochs", type=_positive, default=10, help="passes over the training split")
+    p.add_argument("--batch-size", type=_positive, default=100, metavar="N",
+                   help="images per gradient step")
     p.add_argument("--optimizer", choices=["sgd", "momentum", "adagrad", "rmsprop", "adam"],
-                   default="adam")
+                   default="adam", help="how the weights are updated")
     p.add_argument("--lr", type=_positive_float, default=None,
                    help="learning rate (default: the optimizer's)")
     p.add_argument("--weight-decay", type=float, default=0.0, metavar="L2",
                    help="L2 penalty on the weights (default 0)")
     p.add_argument("--weight-init", default="he", help="'he', 'xavier' or a standard deviation")
-    p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", metavar="PATH", help="write the trained model here (.npz)")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32",
+                   help="precision of the weights and the images")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the initial weights and the batch order")
+    p.add_argument("--out", metavar="PATH",
+                   help="write the trained model here (.npz; without it the model is not kept)")
     p.add_argument("--data-home", metavar="DIR", help="folder of the MNIST .gz files")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=_train)
@@ -203,8 +232,8 @@ def build_parser():
     which.add_argument("--misclassified", action="store_true",
                        help="the first --count digits the model gets wrong")
     p.add_argument("--count", type=_positive, default=20, help="digits in the grid (default 20)")
-    p.add_argument("--columns", type=_positive, default=10)
-    p.add_argument("--out", default="digits.png", metavar="PATH")
+    p.add_argument("--columns", type=_positive, default=10, help="digits per row")
+    p.add_argument("--out", default="digits.png", metavar="PATH", help="the PNG to write")
     p.set_defaults(func=_show)
 
     p = sub.add_parser("info", help="versions, kernel backend and build flags")

@@ -7,7 +7,7 @@
 * :func:`predict_batches` streams row blocks of any array-like (a
   ``numpy.memmap``, an HDF5 or Zarr dataset) through the network on one machine.
 
-Needs the ``dask`` extra (``pip install "nncore[dask]"``) for the first three.
+Needs the ``dask`` extra (``pip install "nncore-dlfs[dask]"``) for the first three.
 The compiled ``predict`` releases the GIL, so threaded workers run in parallel;
 process workers receive the network by pickle.
 """
@@ -23,7 +23,7 @@ def _dask_array():
         import dask
         import dask.array as da
     except ImportError:
-        raise ImportError("nncore.dask needs dask: pip install \"nncore[dask]\" "
+        raise ImportError("nncore.dask needs dask: pip install \"nncore-dlfs[dask]\" "
                           "(or pip install \"dask[array]\" distributed)") from None
     return dask, da
 

@@ -558,8 +558,10 @@ class Network:
         validation_data : (x_val, t_val), optional
             Labelled data whose accuracy is measured after each epoch.
         progress : bool
-            Show a progress bar (with tqdm installed; else one line per epoch on
-            stderr).  ``False`` keeps training quiet.
+            Print one line per epoch on stderr (loss, accuracy, validation
+            accuracy, time), with a progress bar during the epoch when tqdm is
+            installed and stderr is a terminal or a notebook (not a pipe or a
+            log file).  ``False`` keeps training quiet.
         weight_decay : float
             L2 penalty for a named optimizer.
 

@@ -1,6 +1,6 @@
 """Pictures of digits: one MNIST image or a captioned grid of them, as PNG.
 
-Needs Pillow (``pip install "nncore[pictures]"``).
+Needs Pillow (``pip install "nncore-dlfs[pictures]"``).
 """
 import math
 import os
@@ -15,7 +15,7 @@ def _pillow():
         from PIL import Image, ImageDraw, ImageFont
     except ImportError:
         raise ImportError(
-            "save_digits needs Pillow: install it with pip install \"nncore[pictures]\" "
+            "save_digits needs Pillow: install it with pip install \"nncore-dlfs[pictures]\" "
             "(or pip install Pillow)"
         ) from None
     return Image, ImageDraw, ImageFont

@@ -174,13 +174,19 @@ class _Interrupt:
 
 
 def _progress_bar(progress, total, epoch, epochs):
+    """A tqdm bar for one epoch, or None: without tqdm, and when stderr is a pipe or a
+    file (a bar redrawn with carriage returns would flood it; Jupyter's bar is kept)."""
     if not progress:
         return None
     try:
         from tqdm.auto import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, desc=f"epoch {epoch}/{epochs}", unit="batch", leave=True,
+    notebook = any(cls.__module__ == "tqdm.notebook" for cls in tqdm.__mro__)
+    if not notebook and not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+        return None
+    # leave=False: the bar gives way to the epoch's summary line
+    return tqdm(total=total, desc=f"epoch {epoch}/{epochs}", unit="batch", leave=False,
                 file=sys.stderr)
 
 
@@ -253,7 +259,7 @@ def fit(net, x, t, epochs=10, batch_size=100, optimizer="sgd", lr=None, loss=Non
             if validation_data is not None:
                 history.val_accuracy.append(net.accuracy(*validation_data))
             history.seconds.append(time.perf_counter() - start)
-            if progress and bar is None:
+            if progress:  # the epoch's summary, with or without a bar
                 line = f"epoch {epoch}/{epochs}: loss {history.loss[-1]:.4f}"
                 if history.accuracy:
                     line += f", accuracy {history.accuracy[-1]:.4f}"

@@ -73,5 +73,6 @@ def mnist_dir():
 
 @pytest.fixture(scope="session")
 def reference_dir():
-    """../shared/reference: the book's sample_weight.pkl and the CSV samples."""
-    return _shared_dir(SHARED_REFERENCE, "reference files")
+    """The book's sample_weight.pkl and the CSV samples: $NNCORE_REFERENCE, else
+    ../shared/reference (the variable serves a test run from an unpacked sdist)."""
+    return _shared_dir(os.environ.get("NNCORE_REFERENCE") or SHARED_REFERENCE, "reference files")

@@ -114,3 +114,35 @@ def test_info_and_module_entry(tmp_path):
     res = subprocess.run([sys.executable, "-m", "nncore", "info"], capture_output=True, text=True,
                          cwd=str(tmp_path))
     assert res.returncode == 0 and "nncore:" in res.stdout
+
+
+def test_version_and_defaults_in_help(tmp_path):
+    res = run("--version", cwd=tmp_path)
+    assert res.returncode == 0
+    assert res.stdout.split() == ["nncore", nncore.__version__, "(distribution", "nncore-dlfs)"]
+    text = " ".join(run("train", "--help", cwd=tmp_path).stdout.split())
+    for option, default in (("--epochs", "10"), ("--optimizer", "adam"), ("--seed", "0"),
+                            ("--batch-size", "100"), ("--dtype", "float32")):
+        after = text.split(f" {option} ", 1)[1]
+        assert f"(default: {default})" in after.split(" --", 1)[0], option
+
+
+def test_train_without_out_says_the_model_is_not_kept(tmp_path, mnist_dir):
+    res = run("train", "--hidden", "8", "--epochs", "1", "--quiet", "--data-home", mnist_dir,
+              cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "the model is not kept (give --out PATH to save it)" in res.stdout
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_damaged_data_file_is_reported_as_damaged(tmp_path, offline):
+    folder = tmp_path / "no-data"
+    folder.mkdir()
+    (folder / "train-images-idx3-ubyte.gz").write_bytes(b"\x1f\x8b not MNIST")
+    res = run("evaluate", "--split", "train", cwd=tmp_path, env=offline)
+    assert res.returncode == 1
+    message = res.stderr.strip()
+    assert len(message.splitlines()) == 1 and "Traceback" not in message
+    assert str(folder / "train-images-idx3-ubyte.gz") + " is damaged" in message
+    assert "checksum mismatch" in message and "no mirror delivered a verified copy" in message
+    assert "could not download" not in message

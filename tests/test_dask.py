@@ -4,7 +4,7 @@ import pytest
 
 import nncore
 
-da = pytest.importorskip("dask.array", reason="needs the dask extra: pip install \"nncore[dask]\"")
+da = pytest.importorskip("dask.array", reason="needs the dask extra: pip install \"nncore-dlfs[dask]\"")
 distributed = pytest.importorskip("distributed", reason="needs the dask extra")
 import nncore.dask as nd  # noqa: E402
 

@@ -2,6 +2,8 @@
 import os
 import pickle
 import signal
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -311,3 +313,31 @@ def test_make_your_own_network_learns(backend, mnist_dir):
     net.fit(x[:n], targets[:n], epochs=1, batch_size=1, optimizer="sgd", lr=0.1, loss="mse", rng=0,
             progress=False)
     assert net.accuracy(xt, tt) > 0.85
+
+
+def test_fit_progress_with_tqdm_into_a_file_is_one_line_per_epoch(tmp_path):
+    """tqdm installed, stderr a log file: no carriage-return bar, every epoch's line kept."""
+    pytest.importorskip("tqdm")
+    code = ("import numpy as np, nncore\n"
+            "net = nncore.Network.init([2, 3, 2], rng=0)\n"
+            "net.fit(np.eye(2).repeat(50, axis=0), [0, 1] * 50, epochs=3, batch_size=2, rng=0)\n")
+    log = tmp_path / "log.txt"
+    with open(log, "w") as err:
+        res = subprocess.run([sys.executable, "-c", code], stderr=err, cwd=str(tmp_path))
+    assert res.returncode == 0
+    text = log.read_text()
+    assert "\r" not in text
+    lines = text.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
+    assert all("accuracy" in line for line in lines)
+
+
+def test_fit_progress_on_a_terminal_keeps_the_epoch_lines(monkeypatch, capsys):
+    """With a bar (tqdm, a terminal) the per-epoch summary lines are still printed."""
+    pytest.importorskip("tqdm")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    net = nncore.Network.init([2, 3, 2], rng=0)
+    net.fit(XOR_X, [0, 1, 1, 0], epochs=2, batch_size=2, progress=True)
+    err = capsys.readouterr().err
+    assert "batch" in err  # the bar's unit: the bar was drawn
+    assert "epoch 1/2: loss" in err and "epoch 2/2: loss" in err

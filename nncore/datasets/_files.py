@@ -90,6 +90,15 @@ def verified(path, name):
             and sha256_of(path) == digest)
 
 
+def _mismatch(path, name):
+    """What is wrong with a file that is there but fails verification."""
+    size, digest = FILES[name]
+    got = os.path.getsize(path) if os.path.isfile(path) else None
+    if got != size:
+        return f"{path} is damaged: {got} bytes where {name} has {size} (checksum mismatch)"
+    return f"{path} is damaged: checksum mismatch (sha256 {sha256_of(path)}, expected {digest})"
+
+
 def _guidance(name, folder):
     size, digest = FILES[name]
     return (f"Place {name} ({size} bytes, sha256 {digest}) in {folder} by hand, or point "
@@ -165,12 +174,13 @@ def ensure(name, data_home=None, download=True, mirrors=None, timeout=30.0):
     """
     folder = get_data_home(data_home)
     path = os.path.join(folder, name)
+    damaged = ""
     if os.path.exists(path):
         if verified(path, name):
             return path
+        damaged = _mismatch(path, name)
         if not download:
-            raise DatasetDownloadError(f"{path} does not match its pinned checksum. "
-                                       + _guidance(name, folder))
+            raise DatasetDownloadError(damaged + ". " + _guidance(name, folder))
     shipped = os.path.join(SHIPPED, name)
     if not os.path.exists(path) and os.path.exists(shipped):
         if not verified(shipped, name):
@@ -188,8 +198,9 @@ def ensure(name, data_home=None, download=True, mirrors=None, timeout=30.0):
         except Exception as exc:  # any failure of one mirror (http.client's too): the next
             errors.append(f"  {mirror}{name}: {type(exc).__name__}: {exc}")
     raise DatasetDownloadError(
-        f"could not download {name} from any mirror:\n" + "\n".join(errors or ["  (no mirrors)"])
-        + "\n" + _guidance(name, folder)
+        (f"{damaged}, and no mirror delivered a verified copy to replace it:\n" if damaged
+         else f"could not download {name} from any mirror:\n")
+        + "\n".join(errors or ["  (no mirrors)"]) + "\n" + _guidance(name, folder)
     )
 
 
