@@ -57,4 +57,5 @@ html_css_files = ["nncore.css"]
 # (and without the output lines of a doctest).
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
+copybutton_line_continuation_character = "\\"
 nitpicky = False

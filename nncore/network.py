@@ -60,8 +60,6 @@ class Dense:
         place changes the layer (that is how optimizers train it).  Assigning
         ``layer.W = ...`` copies the new values (cast to the layer's dtype); a
         different shape raises ValueError.
-    activation : str
-        Assignable; checked like the argument.
 
     Examples
     --------
@@ -98,7 +96,7 @@ class Dense:
 
     @property
     def activation(self):
-        """The activation's name."""
+        """The activation's name; assignable, checked like the argument."""
         return self._activation
 
     @activation.setter
