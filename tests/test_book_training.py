@@ -152,6 +152,10 @@ def test_two_layer_net_learns_like_chapter_5(backend, mnist, dtype):
         for key in ("W1", "b1", "W2", "b2"):
             net.params[key] -= 0.1 * grad[key]
     assert net.accuracy(x_test[:1000], t_test[:1000]) > 0.75
+    np.random.seed(5)   # rng=None draws the book's 0.01 * np.random.randn(...) weights
+    seeded = book.TwoLayerNet(4, 3, 2)
+    np.random.seed(5)
+    np.testing.assert_array_equal(seeded.params["W1"], 0.01 * np.random.randn(4, 3))
     sigmoid_net = book.TwoLayerNet(784, 50, 10, activation="sigmoid", rng=0)
     assert list(sigmoid_net.layers) == ["Affine1", "Sigmoid1", "Affine2"]
     with pytest.raises(ValueError, match="activation must be 'relu' or 'sigmoid'"):

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import functions as _f
 from .._validation import as_float_array
+from . import _random
 
 __all__ = ["neuralNetwork"]
 
@@ -69,12 +70,7 @@ class neuralNetwork:  # noqa: N801 - the book's name
         if not (isinstance(learningrate, (int, float)) and np.isfinite(learningrate)
                 and learningrate > 0):
             raise ValueError(f"learningrate must be a positive number; got {learningrate!r}")
-        if rng is None:
-            normal = np.random.normal          # the book's global state
-        elif isinstance(rng, np.random.RandomState):
-            normal = rng.normal
-        else:
-            normal = np.random.default_rng(rng).normal
+        normal = _random.source(rng).normal
         self.wih = normal(0.0, self.inodes ** -0.5, (self.hnodes, self.inodes))
         self.who = normal(0.0, self.hnodes ** -0.5, (self.onodes, self.hnodes))
         self.lr = float(learningrate)

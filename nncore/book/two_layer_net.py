@@ -5,6 +5,7 @@ import numpy as np
 
 from .._params import LiveParams
 from .._validation import as_float_array
+from . import _random
 from .gradient import numerical_gradient
 from .layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
 
@@ -65,13 +66,8 @@ class TwoLayerNet:
         if not (isinstance(weight_init_std, (int, float)) and np.isfinite(weight_init_std)
                 and weight_init_std >= 0):
             raise ValueError(f"weight_init_std must be a number >= 0; got {weight_init_std!r}")
-        if rng is None:
-            draw = np.random.randn                       # the book's global state
-        elif isinstance(rng, np.random.RandomState):
-            draw = rng.randn
-        else:
-            gen = np.random.default_rng(rng)
-            draw = lambda *shape: gen.standard_normal(shape)  # noqa: E731
+        gen = _random.source(rng)
+        draw = lambda *shape: gen.normal(0.0, 1.0, shape)  # noqa: E731  (the book's randn)
         arrays = {
             "W1": weight_init_std * draw(sizes[0], sizes[1]),
             "b1": np.zeros(sizes[1]),
