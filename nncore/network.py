@@ -299,8 +299,10 @@ class Network:
             (``sqrt(2 / n_in)``, for ReLU).
         dtype : {float64, float32}
             The network's dtype.
-        rng : None, int or numpy.random.Generator
-            Seed or generator; numpy's global random state is never used.
+        rng : None, int, numpy.random.Generator or numpy.random.RandomState
+            Seed or generator; numpy's global random state is never used.  A
+            ``RandomState`` draws what the book's ``weight_init_std *
+            np.random.randn(...)`` draws from the same state.
 
         Examples
         --------
@@ -321,9 +323,8 @@ class Network:
         elif not (isinstance(weight_init, (int, float)) and weight_init >= 0):
             raise ValueError(f"weight_init must be 'xavier', 'he' or a standard deviation >= 0; "
                              f"got {weight_init!r}")
-        if isinstance(rng, np.random.RandomState):
-            raise TypeError("rng must be None, an int or a numpy.random.Generator; got RandomState")
-        rng = np.random.default_rng(rng)
+        if not isinstance(rng, np.random.RandomState):  # the book's seeded draws need one
+            rng = np.random.default_rng(rng)
         layers = []
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             if weight_init == "xavier":
@@ -359,17 +360,26 @@ class Network:
 
     @property
     def params(self):
-        """A book-style dict ``{"W1": ..., "b1": ..., ...}`` of the network's own arrays.
+        """A book-style mapping ``{"W1": ..., "b1": ..., ...}`` of the network's own arrays.
 
-        The dict is new on each access but the arrays are the layers' own: update
-        them in place (``net.params["W1"] -= lr * grad``) to train the network.
+        Update them in place (``net.params["W1"] -= lr * grad``) or assign
+        (``net.params["W1"] = W``, which copies ``W``'s values into the layer after
+        checking the shape): both change the network.
+
+        >>> import nncore
+        >>> net = nncore.Network.init([2, 3, 2], rng=0)
+        >>> net.params["b1"] = [1.0, 2.0, 3.0]
+        >>> net.layers[0].b
+        array([1., 2., 3.])
         """
+        from ._params import LiveParams
+
         self._check()
         p = {}
         for i, layer in enumerate(self._layers, start=1):
             p[f"W{i}"] = layer.W
             p[f"b{i}"] = layer.b
-        return p
+        return LiveParams(p)
 
     def __repr__(self):
         return (f"Network(sizes={self.sizes}, activations={self.activations}, "
@@ -494,6 +504,21 @@ class Network:
             book's half sum of squares per sample) for identity, binary
             cross-entropy for sigmoid.  ``"mse"`` also works with a sigmoid output.
 
+        Notes
+        -----
+        The cross-entropy here is exact: unlike the book's
+        ``cross_entropy_error(net.predict(x), t)`` it has no ``1e-7`` inside the
+        log, and it is computed from the last layer's scores, finite even where a
+        probability rounds to 0 (the book's stops at ``-log(1e-7)``, about 16.1).
+        Elsewhere the two differ by about ``1e-7 / p`` for a correct-class
+        probability ``p``.  The exact loss is the one that reproduces the figures
+        the book *prints* for ``simpleNet`` (loss 0.92806853663, every digit of
+        ``dW``) and for ``gradient_check.py`` (differences of 1e-13 to 1e-10);
+        the book's published code, with its ``1e-7``, gives 0.92806828579 and
+        differences near 1e-7 for ``b2``.  The book's value is
+        :func:`nncore.cross_entropy_error` of :meth:`predict`, or
+        :meth:`nncore.book.TwoLayerNet.loss`.
+
         Examples
         --------
         >>> import numpy as np, nncore
@@ -531,7 +556,8 @@ class Network:
         return grads
 
     def fit(self, x, t, epochs=10, batch_size=100, optimizer="sgd", lr=None, loss=None,
-            shuffle=True, rng=None, validation_data=None, progress=True, weight_decay=0.0):
+            shuffle=True, rng=None, validation_data=None, progress=True, weight_decay=0.0,
+            replacement=False, callbacks=None):
         """Train the network in place with mini-batch gradient descent.
 
         Parameters
@@ -551,8 +577,9 @@ class Network:
             See :meth:`loss`.
         shuffle : bool
             Visit the samples in a new random order each epoch.
-        rng : None, int or numpy.random.Generator
+        rng : None, int, numpy.random.Generator or numpy.random.RandomState
             Seed for shuffling; the same seed and backend give the same weights.
+            A ``RandomState`` draws batches as the book's ``np.random.choice`` does.
         validation_data : (x_val, t_val), optional
             Labelled data whose accuracy is measured after each epoch.
         progress : bool
@@ -562,11 +589,22 @@ class Network:
             log file).  ``False`` keeps training quiet.
         weight_decay : float
             L2 penalty for a named optimizer.
+        replacement : bool
+            Draw every batch independently, ``batch_size`` samples with replacement
+            (the book's ``np.random.choice(train_size, batch_size)``), instead of
+            visiting each sample once per epoch; an epoch is then
+            ``ceil(N / batch_size)`` steps and ``shuffle`` is ignored.
+        callbacks : callable or list of callables, optional
+            Each is called as ``callback(step)`` after every gradient step, with a
+            :class:`nncore.training.Step` (network, epoch, iteration, batch, loss):
+            enough to record the book's per-iteration loss or its accuracy every
+            ``iter_per_epoch`` steps.
 
         Returns
         -------
         History
-            Loss, accuracy and validation accuracy per epoch.  Ctrl-C stops
+            Loss, accuracy and validation accuracy per epoch, and the loss of
+            every step (``batch_loss``).  Ctrl-C stops
             training after the current batch: the network keeps the weights of the
             last finished batch and ``history.interrupted`` is True.
 
@@ -584,7 +622,8 @@ class Network:
 
         return fit(self, x, t, epochs=epochs, batch_size=batch_size, optimizer=optimizer, lr=lr,
                    loss=loss, shuffle=shuffle, rng=rng, validation_data=validation_data,
-                   progress=progress, weight_decay=weight_decay)
+                   progress=progress, weight_decay=weight_decay, replacement=replacement,
+                   callbacks=callbacks)
 
     # ----------------------------------------------------------- persistence
 

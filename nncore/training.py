@@ -11,7 +11,7 @@ from . import _kernels
 from ._validation import as_float_array, check_ndim
 from .optimizers import get_optimizer
 
-__all__ = ["History", "LOSSES", "fit"]
+__all__ = ["History", "LOSSES", "Step", "fit"]
 
 #: loss name -> the output activations it is defined for
 LOSSES = {
@@ -135,6 +135,10 @@ class History:
         Accuracy on ``validation_data`` after each epoch (when given).
     seconds : list of float
         Wall time of each epoch.
+    batch_loss : list of float
+        The loss of every gradient step, one entry per batch: the batch's mean
+        loss just before its update, as the gradient pass computes it (without the
+        book's ``1e-7``; see :meth:`Network.loss <nncore.Network.loss>`).
     interrupted : bool
         True when Ctrl-C stopped training; the network then holds the weights
         of the last finished batch.
@@ -144,12 +148,56 @@ class History:
     accuracy: list = field(default_factory=list)
     val_accuracy: list = field(default_factory=list)
     seconds: list = field(default_factory=list)
+    batch_loss: list = field(default_factory=list)
     interrupted: bool = False
 
     @property
     def epochs(self):
         """Number of finished epochs."""
         return len(self.loss)
+
+
+@dataclass
+class Step:
+    """What a ``fit`` callback is given after each gradient step.
+
+    Attributes
+    ----------
+    net : Network
+        The network, already updated by this step.
+    epoch : int
+        The epoch, from 1.
+    iteration : int
+        The step's number over the whole training, from 0 (the book's ``i``).
+    x, t : numpy.ndarray
+        The batch: inputs in the network's dtype, targets as the loss takes them
+        (class labels for cross-entropy).  Read them during the call only.
+    loss : float
+        The batch's mean loss before the update (``History.batch_loss``).
+    """
+
+    net: object
+    epoch: int
+    iteration: int
+    x: object
+    t: object
+    loss: float
+
+
+def _callbacks(callbacks):
+    if callbacks is None:
+        return []
+    if callable(callbacks):
+        return [callbacks]
+    try:
+        found = list(callbacks)
+    except TypeError:
+        raise TypeError(f"callbacks must be a callable or a list of callables; got "
+                        f"{type(callbacks).__name__}") from None
+    for i, cb in enumerate(found):
+        if not callable(cb):
+            raise TypeError(f"callbacks[{i}] must be callable; got {type(cb).__name__}")
+    return found
 
 
 class _Interrupt:
@@ -197,12 +245,16 @@ def _positive_int(value, name):
 
 
 def fit(net, x, t, epochs=10, batch_size=100, optimizer="sgd", lr=None, loss=None,
-        shuffle=True, rng=None, validation_data=None, progress=True, weight_decay=0.0):
+        shuffle=True, rng=None, validation_data=None, progress=True, weight_decay=0.0,
+        replacement=False, callbacks=None):
     """Train ``net`` in place by mini-batch gradient descent; see :meth:`Network.fit`."""
     loss = resolve_loss(net, loss)
     epochs = _positive_int(epochs, "epochs")
     batch_size = _positive_int(batch_size, "batch_size")
     opt = get_optimizer(optimizer, lr, weight_decay)
+    callbacks = _callbacks(callbacks)
+    if not isinstance(replacement, (bool, np.bool_)):
+        raise TypeError(f"replacement must be True or False; got {replacement!r}")
     x, t = prepare_batch(net, x, t, loss, cast=False)
     if validation_data is not None:  # checked now: a bad one must not cost an epoch of changes
         if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
@@ -218,31 +270,40 @@ def fit(net, x, t, epochs=10, batch_size=100, optimizer="sgd", lr=None, loss=Non
     n = x.shape[0]
     if n == 0:
         raise ValueError("x holds no samples: there is nothing to train on")
-    if isinstance(rng, np.random.RandomState):
-        raise TypeError("rng must be None, an int or a numpy.random.Generator; got RandomState")
-    rng = np.random.default_rng(rng)
+    if not isinstance(rng, np.random.RandomState):  # a RandomState draws as the book's np.random
+        rng = np.random.default_rng(rng)
     classify = loss == "cross_entropy" or net.sizes[-1] > 1
     labels = t if loss == "cross_entropy" else (np.argmax(t, axis=1) if classify else None)
     history = History()
     n_batches = -(-n // batch_size)
     buffers = {}  # gradient and layer-output arrays, reused by every step
+    iteration = 0
     with _Interrupt() as interrupt:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
-            order = rng.permutation(n) if shuffle else np.arange(n)
+            order = None if replacement else (rng.permutation(n) if shuffle else np.arange(n))
             total_loss, correct = 0.0, 0
             bar = _progress_bar(progress, n_batches, epoch, epochs)
             done = 0
             for b in range(n_batches):
-                idx = order[b * batch_size:(b + 1) * batch_size]
+                if replacement:  # the book's np.random.choice(train_size, batch_size)
+                    idx = rng.choice(n, batch_size)
+                else:
+                    idx = order[b * batch_size:(b + 1) * batch_size]
                 xb = np.ascontiguousarray(x[idx], dtype=net.dtype)
                 tb = t[idx]
                 value, grads, out = backprop(net, xb, tb, loss, buffers)
                 opt.update(net.params, grads)
                 done += len(idx)
                 total_loss += value * len(idx)
+                history.batch_loss.append(value)
                 if labels is not None:
                     correct += int(np.count_nonzero(np.argmax(out, axis=1) == labels[idx]))
+                if callbacks:
+                    step = Step(net, epoch, iteration, xb, tb, value)
+                    for cb in callbacks:
+                        cb(step)
+                iteration += 1
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(loss=f"{total_loss / done:.4f}", refresh=False)
@@ -250,12 +311,12 @@ def fit(net, x, t, epochs=10, batch_size=100, optimizer="sgd", lr=None, loss=Non
                     break
             if bar is not None:
                 bar.close()
-            if interrupt.hit and done < n:
+            if interrupt.hit and b < n_batches - 1:
                 history.interrupted = True
                 break
-            history.loss.append(total_loss / n)
+            history.loss.append(total_loss / done)
             if labels is not None:
-                history.accuracy.append(correct / n)
+                history.accuracy.append(correct / done)
             if validation_data is not None:
                 history.val_accuracy.append(net.accuracy(*validation_data))
             history.seconds.append(time.perf_counter() - start)

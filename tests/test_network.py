@@ -212,8 +212,11 @@ def test_init(dtype):
         nncore.Network.init([2, 2], weight_init="lecun")
     with pytest.raises(ValueError, match="at least two positive widths"):
         nncore.Network.init([2])
-    with pytest.raises(TypeError, match="RandomState"):
-        nncore.Network.init([2, 2], rng=np.random.RandomState(0))
+    # a RandomState draws the book's 0.01 * np.random.randn(...) weights, bit for bit
+    book = nncore.Network.init([100, 20, 10], dtype=np.float64, rng=np.random.RandomState(0))
+    rs = np.random.RandomState(0)
+    np.testing.assert_array_equal(book.params["W1"], 0.01 * rs.randn(100, 20))
+    np.testing.assert_array_equal(book.params["W2"], 0.01 * rs.randn(20, 10))
 
 
 def test_params_are_the_network_arrays(backend):
@@ -222,6 +225,20 @@ def test_params_are_the_network_arrays(backend):
     before = net.predict(x)
     net.params["b3"] += 1.0   # in place, as an optimizer does
     np.testing.assert_allclose(net.predict(x), before + 1.0)
+    net.params["b3"] = net.params["b3"] - 1.0   # assignment reaches the layer too
+    np.testing.assert_allclose(net.predict(x), before)
+    W = net.layers[0].W
+    net.params["W1"] = np.zeros((2, 3), np.float32)   # copied in, cast to the network's dtype
+    assert net.layers[0].W is W and not W.any() and W.dtype == np.float64
+    assert net.predict(x) is not None and sorted(net.params) == sorted(BOOK_PARAMS)
+    with pytest.raises(ValueError, match=r"params\['W1'\] must keep its shape \(2, 3\)"):
+        net.params["W1"] = np.zeros((3, 2))
+    with pytest.raises(KeyError, match="parameters cannot be added"):
+        net.params["W4"] = np.zeros((2, 2))
+    with pytest.raises(TypeError, match="cannot be removed"):
+        del net.params["W1"]
+    with pytest.raises(TypeError, match="must be numeric"):
+        net.params["b1"] = ["a", "b", "c"]
 
 
 def test_pickle_roundtrip(backend, dtype):

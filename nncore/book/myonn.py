@@ -1,0 +1,125 @@
+"""``neuralNetwork`` of Tariq Rashid's *Make Your Own Neural Network*.
+
+Its conventions differ from *Deep Learning from Scratch*: weights are
+``(out, in)`` (``wih`` is hidden x input), there are no biases, samples are
+*columns* (``query`` returns an ``(onodes, 1)`` column), targets are 0.01..0.99,
+and ``train`` takes one sample and updates the weights at once by the book's
+rule: each layer's error times the sigmoid's slope, the hidden error being the
+output error sent back through ``who``.  The sigmoid is nncore's kernel.
+"""
+import numpy as np
+
+from .. import functions as _f
+from .._validation import as_float_array
+from . import _random
+
+__all__ = ["neuralNetwork"]
+
+
+def _logit(y):
+    """Inverse of the sigmoid, ``log(y / (1 - y))`` (scipy's ``logit``)."""
+    with np.errstate(divide="ignore"):
+        return np.log(y) - np.log1p(-y)
+
+
+def _nodes(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)
+
+
+def _rescale(v):
+    """Shift and scale ``v`` into 0.01..0.99, as backquery does between layers."""
+    v = v - np.min(v)
+    top = np.max(v)
+    if top > 0:
+        v = v / top
+    return v * 0.98 + 0.01
+
+
+class neuralNetwork:  # noqa: N801 - the book's name
+    """Three layers, sigmoid everywhere, trained one sample at a time.
+
+    Parameters
+    ----------
+    inputnodes, hiddennodes, outputnodes : int
+        Layer widths (784, 200, 10 for MNIST in the book).
+    learningrate : float
+        The book's ``lr`` (0.1 for MNIST).
+    rng : None, int, numpy.random.Generator or numpy.random.RandomState
+        Source of the initial weights, normal with standard deviation
+        ``1 / sqrt(nodes in the layer before)``.  ``None`` uses numpy's global
+        state, as the book does.
+
+    Examples
+    --------
+    >>> from nncore.book import neuralNetwork
+    >>> n = neuralNetwork(3, 3, 3, 0.3, rng=0)
+    >>> n.wih.shape, n.query([1.0, 0.5, -1.5]).shape
+    ((3, 3), (3, 1))
+    >>> for _ in range(300):
+    ...     n.train([1.0, 0.5, -1.5], [0.99, 0.01, 0.01])
+    >>> int(n.query([1.0, 0.5, -1.5]).argmax())
+    0
+    """
+
+    def __init__(self, inputnodes, hiddennodes, outputnodes, learningrate, rng=None):
+        self.inodes = _nodes(inputnodes, "inputnodes")
+        self.hnodes = _nodes(hiddennodes, "hiddennodes")
+        self.onodes = _nodes(outputnodes, "outputnodes")
+        if not (isinstance(learningrate, (int, float)) and np.isfinite(learningrate)
+                and learningrate > 0):
+            raise ValueError(f"learningrate must be a positive number; got {learningrate!r}")
+        normal = _random.source(rng).normal
+        self.wih = normal(0.0, self.inodes ** -0.5, (self.hnodes, self.inodes))
+        self.who = normal(0.0, self.hnodes ** -0.5, (self.onodes, self.hnodes))
+        self.lr = float(learningrate)
+        self.activation_function = _f.sigmoid
+        self.inverse_activation_function = _logit
+
+    def _columns(self, values, n, name):
+        a = as_float_array(values, name)
+        if a.ndim > 2 or a.shape[-1:] != (n,):
+            raise ValueError(f"{name} must hold {n} values per sample, (n,) or (N, {n}); got "
+                             f"shape {a.shape}")
+        return np.array(a, ndmin=2, dtype=np.float64).T   # one column per sample
+
+    def _forward(self, inputs):
+        hidden_outputs = self.activation_function(self.wih @ inputs)
+        return hidden_outputs, self.activation_function(self.who @ hidden_outputs)
+
+    def train(self, inputs_list, targets_list):
+        """One update from one sample (or a batch's summed update, given rows)."""
+        inputs = self._columns(inputs_list, self.inodes, "inputs_list")
+        targets = self._columns(targets_list, self.onodes, "targets_list")
+        if targets.shape[1] != inputs.shape[1]:
+            raise ValueError(f"inputs_list has {inputs.shape[1]} samples but targets_list has "
+                             f"{targets.shape[1]}")
+        hidden_outputs, final_outputs = self._forward(inputs)
+        output_errors = targets - final_outputs
+        hidden_errors = self.who.T @ output_errors      # errors split back by the weights
+        # each layer: error * sigmoid'(from its output) times the inputs into that layer
+        self.who += self.lr * ((output_errors * final_outputs * (1.0 - final_outputs))
+                               @ hidden_outputs.T)
+        self.wih += self.lr * ((hidden_errors * hidden_outputs * (1.0 - hidden_outputs))
+                               @ inputs.T)
+
+    def query(self, inputs_list):
+        """The output column ``(onodes, 1)`` for one sample (``(onodes, N)`` for N rows)."""
+        return self._forward(self._columns(inputs_list, self.inodes, "inputs_list"))[1]
+
+    def backquery(self, targets_list):
+        """The input column that the network maps closest to ``targets_list``.
+
+        Runs the network backwards: the inverse sigmoid of the targets through
+        ``who.T``, rescaled into 0.01..0.99, the inverse sigmoid again, through
+        ``wih.T`` and rescaled.  Targets must lie strictly between 0 and 1.
+        """
+        final_outputs = self._columns(targets_list, self.onodes, "targets_list")
+        if not np.all((final_outputs > 0) & (final_outputs < 1)):
+            raise ValueError("targets_list must lie strictly between 0 and 1 (the sigmoid's "
+                             "range) to be run backwards")
+        final_inputs = self.inverse_activation_function(final_outputs)
+        hidden_outputs = _rescale(self.who.T @ final_inputs)
+        hidden_inputs = self.inverse_activation_function(hidden_outputs)
+        return _rescale(self.wih.T @ hidden_inputs)
