@@ -229,7 +229,7 @@ def test_params_are_the_network_arrays(backend):
     np.testing.assert_allclose(net.predict(x), before)
     W = net.layers[0].W
     net.params["W1"] = np.zeros((2, 3), np.float32)   # copied in, cast to the network's dtype
-    assert net.layers[0].W is W and not W.any() and W.dtype == np.float64
+    assert np.shares_memory(net.layers[0].W, W) and not W.any() and W.dtype == np.float64
     assert net.predict(x) is not None and sorted(net.params) == sorted(BOOK_PARAMS)
     with pytest.raises(ValueError, match=r"params\['W1'\] must keep its shape \(2, 3\)"):
         net.params["W1"] = np.zeros((3, 2))
