@@ -121,9 +121,10 @@ def _extensions():
         ("NNCORE_CYTHON_DEBUG", "1" if debug else "0"),
         ("NNCORE_CFLAGS", '"' + " ".join(compile_args) + '"'),
     ]
-    # the Cython module, the kernels once per instruction-set level, the CPU check
-    sources = ["nncore/_kernels_c.pyx"] + [
-        f"nncore/_kernels_{name}.c" for name in ("baseline", "avx2", "avx512", "cpu")
+    # the kernels once per instruction-set level, the Cython module, the CPU check;
+    # the slowest to compile first, as they are compiled side by side (_BuildExt)
+    sources = ["nncore/_kernels_avx512.c", "nncore/_kernels_c.pyx"] + [
+        f"nncore/_kernels_{name}.c" for name in ("avx2", "baseline", "cpu")
     ]
     extensions = [
         Extension(
@@ -147,12 +148,31 @@ def _extensions():
 
 class _BuildExt(build_ext):
     """build_ext that first makes sure a C compiler can build an extension (an sdist
-    needs none, so the check is here and not where the extensions are declared)."""
+    needs none, so the check is here and not where the extensions are declared), and
+    compiles an extension's C files side by side, one per CPU."""
 
     def run(self):
         if self.extensions:
             _require_compiler()
         super().run()
+
+    def build_extension(self, ext):
+        from concurrent.futures import ThreadPoolExecutor
+
+        compile_files = self.compiler.compile
+        jobs = min(len(ext.sources), os.cpu_count() or 1)
+
+        def compile_side_by_side(sources, **options):
+            # each file is its own compiler process; the objects keep the sources' order
+            with ThreadPoolExecutor(jobs) as pool:
+                done = pool.map(lambda source: compile_files([source], **options), sources)
+                return [obj for objects in done for obj in objects]
+
+        self.compiler.compile = compile_side_by_side
+        try:
+            super().build_extension(ext)
+        finally:
+            del self.compiler.compile
 
 
 setup(ext_modules=_extensions(), cmdclass={"build_ext": _BuildExt})

@@ -214,9 +214,9 @@ ALWAYS_INLINE void FN(row_panel)(const T *x, const T *W, const T *b, T *out,
                 acc[l] = FMA(acc[l], xb, FN(load)(wk + nv * L));
             }
         }
-        /* the rest: narrow loads through a zero-padded copy */
+        /* the rest (once per panel, so not unrolled): narrow loads through a
+         * zero-padded copy */
         for (; k < n_in; k += L) {
-#pragma GCC unroll 16
             for (l = 0; l < L; l++) {
                 if (k + l < n_in) {
                     const T *wk = W + (k + l) * n_out + j0;
@@ -281,7 +281,6 @@ static void FN(row)(const T *x, const T *W, const T *b, T *out, ptrdiff_t n_in,
                 acc[l] = FMA(acc[l], SPLAT(x[k + l]), FN(load)(wk));
         }
         for (; k < n_in; k += L) {
-#pragma GCC unroll 16
             for (l = 0; l < L; l++) {
                 if (k + l < n_in) {
                     for (c = 0; c < L; c++) t[c] = c < n_out ? W[(k + l) * n_out + c] : 0;

@@ -32,9 +32,19 @@ def _kernel_modules():
 
 
 KERNEL_MODULES = _kernel_modules()
+# NNCORE_TEST_BACKENDS=cython keeps only the listed backends (comma-separated) in the
+# tests that take the `backend` fixture: CI's reruns of the compiled kernels (each
+# instruction-set level, the sanitizer build) need not run the NumPy twin again.
+# Tests that compare the backends with each other still see both.
+FIXTURE_BACKENDS = sorted(KERNEL_MODULES)
+if os.environ.get("NNCORE_TEST_BACKENDS"):
+    FIXTURE_BACKENDS = sorted(name.strip() for name in os.environ["NNCORE_TEST_BACKENDS"].split(","))
+    if not set(FIXTURE_BACKENDS) <= set(KERNEL_MODULES):
+        raise pytest.UsageError(f"NNCORE_TEST_BACKENDS={os.environ['NNCORE_TEST_BACKENDS']}: "
+                                f"available backends are {', '.join(sorted(KERNEL_MODULES))}")
 
 
-@pytest.fixture(params=sorted(KERNEL_MODULES))
+@pytest.fixture(params=FIXTURE_BACKENDS)
 def backend(request, monkeypatch):
     """Run the test with ``nncore``'s kernels switched to one backend."""
     monkeypatch.setattr(_kernels, "impl", KERNEL_MODULES[request.param])

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# One wheel on every x86-64 CPU: build a wheel as a user would (`pip wheel .` from a
-# clean copy of the tree), install it into a fresh virtual environment, and run
-# tools/cpu_smoke.py natively and on CPUs emulated by qemu-user:
+# One wheel on every x86-64 CPU: the wheel given, or one built as a user would
+# (`pip wheel .` from a clean copy of the tree), installed into a fresh virtual
+# environment; tools/cpu_smoke.py is run natively and on CPUs emulated by qemu-user:
 #
 #   -cpu Nehalem   SSE4.2, no AVX: the kernels must run at the baseline (SSE2) level,
 #                  and NNCORE_SIMD=avx2 must be an ImportError, not SIGILL
@@ -14,8 +14,13 @@
 # on real CPUs that have it.  An AVX instruction under -cpu Nehalem is SIGILL, as on
 # the real CPU.
 #
-# Usage: bash tools/qemu_check.sh   (needs qemu-x86_64: apt-get install qemu-user)
+# Usage: bash tools/qemu_check.sh [WHEEL]   (needs qemu-x86_64: apt-get install qemu-user)
 set -euo pipefail
+given=""
+if [[ $# -gt 0 ]]; then
+    [[ -f $1 ]] || { echo "qemu_check: no wheel at $1" >&2; exit 1; }
+    given=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+fi
 cd "$(dirname "$0")/.."
 
 if [[ $(uname -m) != x86_64 ]]; then
@@ -26,14 +31,19 @@ command -v qemu-x86_64 > /dev/null || { echo "qemu_check: qemu-x86_64 not found 
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir "$work/src" "$work/wheels"
-cp -r setup.py pyproject.toml README.md nncore "$work/src/"
-rm -rf "$work/src/nncore/"*.so "$work/src/nncore/_kernels_c.c"
 start=$SECONDS
-python3 -m pip wheel --quiet --no-deps --no-cache-dir -w "$work/wheels" "$work/src"
+if [[ -n $given ]]; then
+    wheel=$given
+else
+    mkdir "$work/src" "$work/wheels"
+    cp -r setup.py pyproject.toml README.md nncore "$work/src/"
+    rm -rf "$work/src/nncore/"*.so "$work/src/nncore/_kernels_c.c"
+    python3 -m pip wheel --quiet --no-deps --no-cache-dir -w "$work/wheels" "$work/src"
+    wheel=$(ls "$work/wheels"/*.whl)
+fi
 python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install --quiet "$work/wheels"/nncore-*.whl
-echo "qemu_check: $(basename "$work/wheels"/nncore-*.whl) built and installed in $((SECONDS - start)) s"
+"$work/venv/bin/pip" install --quiet "$wheel"
+echo "qemu_check: $(basename "$wheel") installed in $((SECONDS - start)) s"
 
 # The interpreter, the script and the package come from the venv; run outside the tree.
 cp tools/cpu_smoke.py "$work/"
