@@ -22,6 +22,25 @@ from .optimizers import SGD, Adam, Momentum
 _DTYPES = (np.float64, np.float32)
 
 
+class _EpochOrder(np.random.RandomState):
+    """The order of the samples in each epoch, for :meth:`Network.fit`'s ``rng``.
+
+    scikit-learn shuffles the previous epoch's order rather than a fresh ``arange``;
+    drawing the same permutations from the same ``RandomState`` and composing them
+    the same way visits the samples in scikit-learn's order, so one seed gives the
+    same batches with either library.
+    """
+
+    def __init__(self, rng, n):
+        super().__init__(0)
+        self._rng = rng
+        self._order = np.arange(n)
+
+    def permutation(self, x):
+        self._order = self._order[self._rng.permutation(x)]
+        return self._order
+
+
 class BaseMLP(BaseEstimator):
     """Shared by :class:`nncore.sklearn.MLPClassifier` and :class:`nncore.sklearn.MLPRegressor`."""
 
@@ -138,17 +157,16 @@ class BaseMLP(BaseEstimator):
     def _snapshot(self):
         return [(layer.W.copy(), layer.b.copy()) for layer in self._network.layers]
 
-    def _make_optimizer(self, scale):
-        """nncore's optimizer for the solver, with its learning rate and epsilon scaled so
-        that training on nncore's loss (``scale`` times scikit-learn's) takes the same steps."""
+    def _make_optimizer(self):
+        """nncore's optimizer for the solver."""
         self._learning_rate = float(self.learning_rate_init)
         if self.solver == "adam":
             return Adam(lr=self._learning_rate, beta1=self.beta_1, beta2=self.beta_2,
-                        eps=self.epsilon * scale)
+                        eps=self.epsilon)
         if self.momentum > 0:
-            return Momentum(lr=self._learning_rate / scale, momentum=self.momentum,
+            return Momentum(lr=self._learning_rate, momentum=self.momentum,
                             nesterov=self.nesterovs_momentum)
-        return SGD(lr=self._learning_rate / scale)
+        return SGD(lr=self._learning_rate)
 
     def _split(self, X, Y, rng):
         """(X_train, Y_train, X_val, y_val): the validation split of early stopping."""
@@ -175,37 +193,49 @@ class BaseMLP(BaseEstimator):
         t_train = self._targets(Y_train)
         n = X_train.shape[0]
         batch_size = self._batch_size(n)
-        scale = self._loss_scale
         if not incremental or self._optimizer is None:
-            self._optimizer = self._make_optimizer(scale)
+            self._optimizer = self._make_optimizer()
         opt = self._optimizer
-        # scikit-learn's penalty 0.5 * alpha * ||W||² / batch, in nncore's loss units
-        opt.weight_decay = scale * float(self.alpha) / batch_size
-        n_batches = -(-n // batch_size)
+        order = _EpochOrder(rng, n)
+        n_batches, last_batch = -(-n // batch_size), n - (-(-n // batch_size) - 1) * batch_size
+        alpha = float(self.alpha)
+        penalties = []  # scikit-learn's loss adds the penalty of the weights each step starts from
+
+        def after_step(step=None):
+            """scikit-learn's L2 term: 0.5 * alpha * ||W||² / batch in the loss, whose
+            gradient alpha * W / batch is the optimizer's weight decay (so the last,
+            smaller batch of an epoch gets a larger one)."""
+            penalties.append(0.5 * alpha * sum(float(np.vdot(W, W)) for W in self.coefs_))
+            next_step = 0 if step is None else step.iteration + 1
+            opt.weight_decay = alpha / (last_batch if next_step == n_batches - 1 else batch_size)
+
         self.n_iter_ = 0
         for _ in range(self.max_iter):
+            penalties.clear()
+            after_step()
             history = self._network.fit(X_train, t_train, epochs=1, batch_size=batch_size,
-                                        optimizer=opt, shuffle=self.shuffle, rng=rng,
-                                        progress=False)
+                                        optimizer=opt, shuffle=self.shuffle, rng=order,
+                                        progress=False, callbacks=after_step if alpha else None)
             if history.interrupted:
                 warnings.warn("Training interrupted by user.", UserWarning, stacklevel=3)
                 break
             self.n_iter_ += 1
             self.t_ += n
-            penalty = 0.5 * self.alpha * sum(float(np.vdot(W, W)) for W in self.coefs_)
-            self.loss_ = history.loss[0] / scale + penalty * n_batches / n
+            # penalties[-1] belongs to the weights after the last step
+            penalty = sum(penalties[:-1]) if alpha else 0.0
+            self.loss_ = history.loss[0] / self._loss_scale + penalty / n
             self.loss_curve_.append(self.loss_)
             if self.verbose:
                 print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
             self._count_no_improvement(X_val, y_val)
             if self.solver == "sgd" and self.learning_rate == "invscaling":
                 self._learning_rate = self.learning_rate_init / (self.t_ + 1) ** self.power_t
-                opt.lr = self._learning_rate / scale
+                opt.lr = self._learning_rate
             if self._no_improvement_count > self.n_iter_no_change:
                 what = "Validation score" if self.early_stopping else "Training loss"
                 msg = (f"{what} did not improve more than tol={self.tol:f} for "
                        f"{self.n_iter_no_change} consecutive epochs.")
-                if self._stop(msg, opt, scale):
+                if self._stop(msg, opt):
                     break
                 self._no_improvement_count = 0
             if incremental:
@@ -240,12 +270,12 @@ class BaseMLP(BaseEstimator):
             if loss < self.best_loss_:
                 self.best_loss_ = loss
 
-    def _stop(self, msg, opt, scale):
+    def _stop(self, msg, opt):
         """True to stop; the 'adaptive' schedule divides the learning rate by 5 instead."""
         if self.solver == "sgd" and self.learning_rate == "adaptive" \
                 and self._learning_rate > 1e-6:
             self._learning_rate /= 5.0
-            opt.lr = self._learning_rate / scale
+            opt.lr = self._learning_rate
             if self.verbose:
                 print(msg + " Setting learning rate to %f" % self._learning_rate)
             return False

@@ -341,5 +341,6 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     @property
     def _loss_scale(self):
-        # nncore's squared error sums over the outputs, scikit-learn's averages them
+        # the reported loss: nncore's squared error sums over the outputs, scikit-learn's
+        # averages them (both take the gradient of the sum)
         return float(self.n_outputs_)
