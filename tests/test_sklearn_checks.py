@@ -1,7 +1,8 @@
 """scikit-learn's own estimator checks on nncore.sklearn's estimators, on both backends.
 
-Every check that is expected to fail is listed in ``EXPECTED_FAILURES`` with its
-reason; docs/sklearn.rst lists the same ones.
+All of them pass; the few that skip do so for reasons given by scikit-learn itself
+(listed in docs/sklearn.rst): no ``decision_function``, and the array-API checks
+that need ``SCIPY_ARRAY_API=1``.
 """
 import pytest
 
@@ -16,16 +17,9 @@ from nncore.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
 ESTIMATORS = [MLPClassifier(max_iter=100, random_state=0),
               MLPRegressor(max_iter=100, random_state=0)]
 
-#: check name -> why it fails for these estimators (also in docs/sklearn.rst)
-EXPECTED_FAILURES = {}
-
-
-def expected_failures(estimator):
-    return EXPECTED_FAILURES
-
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failures)
+@parametrize_with_checks(ESTIMATORS)
 def test_estimator_checks(estimator, check, backend):
     check(estimator)
 
