@@ -99,6 +99,9 @@ class SGD(Optimizer):
 class Momentum(Optimizer):
     """Momentum SGD: ``v = momentum * v - lr * dW; W += v``.
 
+    With ``nesterov=True`` the step looks ahead along the new velocity (Nesterov's
+    accelerated gradient in Sutskever et al.'s form): ``W += momentum * v - lr * dW``.
+
     >>> import numpy as np, nncore
     >>> params = {"W1": np.array([1.0])}
     >>> opt = nncore.Momentum(lr=0.1, momentum=0.9)
@@ -106,20 +109,30 @@ class Momentum(Optimizer):
     ...     opt.update(params, {"W1": np.array([1.0])})
     >>> params["W1"].round(6)
     array([0.71])
+    >>> params = {"W1": np.array([1.0])}
+    >>> nncore.Momentum(lr=0.1, momentum=0.9, nesterov=True).update(params, {"W1": np.array([1.0])})
+    >>> params["W1"].round(6)   # 1 + 0.9 * (-0.1) - 0.1
+    array([0.81])
     """
 
-    def __init__(self, lr=0.01, momentum=0.9, weight_decay=0.0):
+    def __init__(self, lr=0.01, momentum=0.9, weight_decay=0.0, nesterov=False):
         super().__init__(lr, weight_decay)
         if not 0 <= momentum < 1:
             raise ValueError(f"momentum must lie in [0, 1); got {momentum!r}")
+        if not isinstance(nesterov, (bool, np.bool_)):
+            raise TypeError(f"nesterov must be True or False; got {nesterov!r}")
         self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
         self.v = {}
 
     def _hyper(self):
-        return {"momentum": self.momentum}
+        return {"momentum": self.momentum, "nesterov": self.nesterov}
 
     def _step(self, key, p, g):
-        _apply("momentum_update", (p, g, _state(self.v, key, p)), self.lr, self.momentum)
+        v = _state(self.v, key, p)
+        _apply("momentum_update", (p, g, v), self.lr, self.momentum)
+        if self.nesterov:  # the kernel added v; the look-ahead step is momentum * v - lr * g
+            p += (self.momentum - 1.0) * v - self.lr * g
 
 
 class AdaGrad(Optimizer):
@@ -168,6 +181,9 @@ class RMSprop(Optimizer):
 class Adam(Optimizer):
     """Adam with bias correction, as in the book.
 
+    ``eps`` is the constant added to ``sqrt(v)`` in the denominator (the book's
+    ``1e-7``; scikit-learn's ``MLPClassifier`` uses ``epsilon=1e-8``).
+
     >>> import numpy as np, nncore
     >>> params = {"W1": np.array([1.0, 1.0])}
     >>> nncore.Adam(lr=0.001).update(params, {"W1": np.array([5.0, -0.5])})
@@ -175,17 +191,19 @@ class Adam(Optimizer):
     array([0.999, 1.001])
     """
 
-    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, weight_decay=0.0):
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, weight_decay=0.0, eps=_EPS):
         super().__init__(lr, weight_decay)
         for name, b in (("beta1", beta1), ("beta2", beta2)):
             if not 0 <= b < 1:
                 raise ValueError(f"{name} must lie in [0, 1); got {b!r}")
-        self.beta1, self.beta2 = float(beta1), float(beta2)
+        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 < eps < np.inf:
+            raise ValueError(f"eps must be a finite number > 0; got {eps!r}")
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
         self.iter = 0
         self.m, self.v = {}, {}
 
     def _hyper(self):
-        return {"beta1": self.beta1, "beta2": self.beta2}
+        return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
 
     def update(self, params, grads):
         grads = self._grads(params, grads)
@@ -194,7 +212,7 @@ class Adam(Optimizer):
         for key, g in grads.items():
             p = params[key]
             _apply("adam_update", (p, g, _state(self.m, key, p), _state(self.v, key, p)),
-                   float(lr_t), self.beta1, self.beta2, _EPS)
+                   float(lr_t), self.beta1, self.beta2, self.eps)
 
 
 _BY_NAME = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSprop,

@@ -11,10 +11,12 @@ from .conftest import KERNEL_MODULES
 OPTIMIZERS = {
     "SGD": lambda: nncore.SGD(lr=0.1),
     "Momentum": lambda: nncore.Momentum(lr=0.1, momentum=0.8),
+    "Nesterov": lambda: nncore.Momentum(lr=0.1, momentum=0.8, nesterov=True),
     "AdaGrad": lambda: nncore.AdaGrad(lr=0.1),
     "RMSprop": lambda: nncore.RMSprop(lr=0.01, decay_rate=0.9),
     "Adam": lambda: nncore.Adam(lr=0.01),
     "Adam+decay": lambda: nncore.Adam(lr=0.01, weight_decay=0.1),
+    "Adam+eps": lambda: nncore.Adam(lr=0.01, eps=1e-8),
 }
 
 
@@ -66,3 +68,46 @@ def test_the_steps_follow_their_formulas(dtype):
     expected = p0 - lr_t * m / (np.sqrt(v) + 1e-7)
     rtol = 1e-6 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(params["W1"], expected, rtol=rtol)
+
+
+@pytest.mark.parametrize("eps", [1e-7, 1e-8, 0.5])
+def test_adam_eps_is_the_denominator_constant(dtype, backend, eps):
+    p0 = np.array([0.5, -1.0, 2.0, 0.0], dtype)
+    g = np.array([0.25, -3.0, 1e-8, 0.0], dtype)
+    params = {"W1": p0.copy()}
+    nncore.Adam(lr=0.1, eps=eps).update(params, {"W1": g})
+    g64 = g.astype(np.float64)
+    m, v = 0.1 * g64, 0.001 * g64 * g64
+    lr_t = 0.1 * np.sqrt(1 - 0.999) / (1 - 0.9)
+    expected = p0 - lr_t * m / (np.sqrt(v) + eps)
+    rtol = 1e-6 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(params["W1"], expected, rtol=rtol, atol=1e-7)
+
+
+def test_nesterov_follows_its_formula(dtype, backend):
+    """Two Nesterov steps against the formula in float64: v = m v - lr g; W += m v - lr g."""
+    rng = np.random.default_rng(3)
+    p = rng.standard_normal((4, 3))
+    grads = [rng.standard_normal((4, 3)) for _ in range(2)]
+    params = {"W1": p.astype(dtype)}
+    opt = nncore.Momentum(lr=0.1, momentum=0.9, nesterov=True)
+    v = np.zeros_like(p)
+    for g in grads:
+        opt.update(params, {"W1": g.astype(dtype)})
+        g = g.astype(dtype).astype(np.float64)
+        v = 0.9 * v - 0.1 * g
+        p = p + 0.9 * v - 0.1 * g
+    rtol, atol = (1e-5, 1e-6) if dtype == np.float32 else (1e-12, 1e-13)
+    np.testing.assert_allclose(params["W1"], p, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("bad", [0, -1e-8, float("inf"), float("nan"), True, "1e-8"])
+def test_adam_refuses_a_bad_eps(bad):
+    with pytest.raises(ValueError, match="eps must be a finite number > 0"):
+        nncore.Adam(eps=bad)
+
+
+def test_nesterov_must_be_a_bool():
+    with pytest.raises(TypeError, match="nesterov must be True or False"):
+        nncore.Momentum(nesterov="yes")
+    assert "nesterov=True" in repr(nncore.Momentum(nesterov=True))
