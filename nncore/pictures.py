@@ -7,6 +7,8 @@ import os
 
 import numpy as np
 
+from ._atomic import atomic_write
+
 __all__ = ["save_digits"]
 
 
@@ -114,10 +116,7 @@ def save_digits(path, images, labels=None, predicted=None, ncols=10, scale=3):
                 if labels is not None and labels[i] != predicted[i]:
                     color = "red"
             draw.text((x0 + 2, y0 + cell + 2), text, fill=color, font=font)
-    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
-    from .io import atomic_write
-
-    os.makedirs(folder, exist_ok=True)
+    os.makedirs(os.path.dirname(os.path.abspath(os.fspath(path))), exist_ok=True)
     with atomic_write(path) as f:
         canvas.save(f, format="PNG")
     return canvas.size

@@ -74,9 +74,10 @@ def test_data_home_resolution(monkeypatch, tmp_path):
 def test_clear_data_home(tmp_path):
     (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(b"x")
     (tmp_path / ".train-labels-idx1-ubyte.gz.abc123.part").write_bytes(b"x")
+    (tmp_path / ".t10k-images-idx3-ubyte.gz.nncore-tmp-0a1b2c3d-1-ff00ff00").write_bytes(b"x")
     (tmp_path / "mine.txt").write_text("keep me")
     removed = clear_data_home(tmp_path)
-    assert len(removed) == 2
+    assert len(removed) == 3
     assert os.listdir(tmp_path) == ["mine.txt"]
 
 
@@ -123,7 +124,7 @@ def server(mnist_dir):
 
 
 def _no_partial_files(folder):
-    return [f for f in os.listdir(folder) if f.endswith(".part")] == []
+    return [f for f in os.listdir(folder) if f.startswith(".")] == []
 
 
 @pytest.mark.parametrize("bad", ["corrupt", "truncated", "missing", "html"])
