@@ -15,6 +15,8 @@ import numpy as np
 from ._atomic import atomic_write
 from ._npz import Refused, read_network_file
 from ._pickle_check import check_stream
+from ._validation import check_instance
+from .network import Dense, Network
 from ._version import __version__
 
 __all__ = ["save", "load", "load_legacy_pickle", "atomic_write", "NetworkFileError"]
@@ -39,10 +41,7 @@ def save(net, path):
     >>> (nncore.load(path).predict([1.0, 2.0, 3.0]) == net.predict([1.0, 2.0, 3.0])).all()
     np.True_
     """
-    from .network import Network
-
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be a nncore.Network; got {type(net).__name__}")
+    check_instance(net, Network, "net", "a nncore.Network")
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -116,8 +115,6 @@ def load(path):
     FileNotFoundError
         When there is no file at ``path``.
     """
-    from .network import Dense, Network
-
     meta, arrays = _read_npz(path)
     layers = []
     for i, activation in enumerate(meta["activations"], start=1):

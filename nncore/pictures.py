@@ -8,6 +8,7 @@ import os
 import numpy as np
 
 from ._atomic import atomic_write
+from ._validation import positive_int
 
 __all__ = ["save_digits"]
 
@@ -90,10 +91,8 @@ def save_digits(path, images, labels=None, predicted=None, ncols=10, scale=3):
         raise ValueError("images holds no digit to draw")
     labels = _captions(labels, n, "labels")
     predicted = _captions(predicted, n, "predicted")
-    for name, v in (("ncols", ncols), ("scale", scale)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name} must be a positive integer; got {v!r}")
-    ncols = min(int(ncols), n)
+    scale = positive_int(scale, "scale")
+    ncols = min(positive_int(ncols, "ncols"), n)
     nrows = math.ceil(n / ncols)
     cell = 28 * scale
     caption = 18 if labels is not None or predicted is not None else 0
