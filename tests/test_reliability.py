@@ -42,7 +42,6 @@ def test_eight_threads_give_serial_results(backend, dtype):
             np.testing.assert_array_equal(got, serial[i])
 
 
-@pytest.mark.skipif("cython" not in KERNEL_MODULES, reason="compiled extension not built")
 def test_threads_agree_with_serial(backend, dtype):
     net = nncore.Network.init([784, 50, 100, 10], dtype=dtype, weight_init=0.1, rng=7)
     xs = [np.random.default_rng(i).random((37 * (i + 1), 784)).astype(dtype) for i in range(8)]
@@ -62,6 +61,7 @@ def test_threads_agree_with_serial(backend, dtype):
         np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.skipif("cython" not in KERNEL_MODULES, reason="compiled extension not built")
 def test_compiled_predict_releases_the_gil(monkeypatch):
     from nncore import _kernels
 
