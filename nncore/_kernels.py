@@ -71,6 +71,10 @@ else:
 
 BACKEND = "python" if impl is _kernels_py else "cython"
 
+#: Activation and loss codes, as both kernel modules take them (a test checks they agree).
+ACTIVATION_CODES = _kernels_py.ACTIVATION_CODES
+LOSS_CODES = _kernels_py.LOSS_CODES
+
 SIMD_REQUESTED = os.environ.get("NNCORE_SIMD", "auto").strip().lower() or "auto"
 if BACKEND == "cython":
     try:

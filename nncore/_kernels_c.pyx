@@ -13,7 +13,11 @@ from cpython.buffer cimport PyBUF_STRIDES, PyBUF_WRITABLE, PyBuffer_Release, PyO
 from cpython.mem cimport PyMem_RawFree as free
 from cpython.mem cimport PyMem_RawMalloc as malloc
 from cython cimport floating
-from libc.math cimport exp, tanh, tanhf
+from cython.parallel cimport prange, threadid
+from libc.math cimport exp, fabs, log, log1p, tanh, tanhf
+from libc.string cimport memset
+
+import numpy as _np
 
 # Workspaces come from PyMem_RawMalloc: usable without the GIL, and visible to
 # tracemalloc (tests bound what predict allocates).
@@ -93,77 +97,31 @@ cdef extern from "_kernels_simd.h" nogil:
     const nncore_kernels *nncore_active()
     int nncore_use_level(int level)
 
+
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    #include <omp.h>
+    static const int nncore_openmp = 1;
+    #else
+    static const int nncore_openmp = 0;
+    #endif
+    """
+    const int nncore_openmp
+
+
 BUILD_INFO = {
     "debug": bool(nncore_debug_build),
     "cflags": nncore_cflags.decode("ascii", "replace"),
     "compiler": nncore_compiler.decode("ascii", "replace"),
 }
+BUILD_INFO["openmp"] = bool(nncore_openmp)
+cdef int _num_threads = 1  # set_num_threads, at the end
 
-# ---------------------------------------------------------------- instruction-set levels
-
-# Levels by number (_kernels_simd.h); the baseline is SSE2 on x86-64, NEON on aarch64.
-SIMD_LEVELS = ("baseline", "avx2", "avx512")
-
-
-def _baseline_name():
-    return nncore_kernel_table(NNCORE_BASELINE).name.decode("ascii")
-
-
-def simd_compiled():
-    """The levels compiled into this build, lowest first."""
-    return [SIMD_LEVELS[l] for l in range(NNCORE_N_LEVELS) if nncore_kernel_table(l) != NULL]
-
-
-def simd_supported():
-    """The compiled levels this CPU and its operating system support, lowest first."""
-    cdef int mask = nncore_cpu_levels()
-    return [name for l, name in enumerate(SIMD_LEVELS)
-            if nncore_kernel_table(l) != NULL and (mask >> l) & 1]
-
-
-def simd_level():
-    """The level the kernels run at now ("baseline", "avx2" or "avx512")."""
-    return SIMD_LEVELS[nncore_active().level]
-
-
-def simd_describe():
-    """The running level as shown to users: e.g. "avx2", "sse2 (baseline)"."""
-    name = nncore_active().name.decode("ascii")
-    return name if nncore_active().level != NNCORE_BASELINE else f"{name} (baseline)"
-
-
-def select_simd(request):
-    """Run the kernels at the level ``request``: "auto" (the best the CPU and OS
-    support), "baseline" (or its own name, "sse2" on x86-64, "neon" on
-    aarch64), "avx2" or "avx512".  Raises ValueError, changing nothing, for an
-    unknown name or a level this build or this CPU does not have.
-
-    Not for use while another thread runs a kernel of this module: each call
-    reads the level once, so a call never mixes two levels, but which one a
-    concurrent call gets is not defined.
-    """
-    name = str(request).strip().lower() or "auto"
-    supported = simd_supported()
-    if name == "auto":
-        name = supported[len(supported) - 1]  # (no negative indexes: wraparound is off)
-    elif name == _baseline_name():
-        name = "baseline"
-    if name not in SIMD_LEVELS:
-        raise ValueError(
-            f"NNCORE_SIMD must be auto, baseline ({_baseline_name()}), avx2 or avx512; "
-            f"got {request!r}")
-    if name not in simd_compiled():
-        raise ValueError(
-            f"NNCORE_SIMD={name} is not an instruction-set level of this build "
-            f"(compiled: {', '.join(simd_compiled())})")
-    if name not in supported:
-        raise ValueError(
-            f"NNCORE_SIMD={name} but this CPU (or its operating system) does not support "
-            f"it; supported here: {', '.join(supported)}")
-    if nncore_use_level(SIMD_LEVELS.index(name)) != 0:
-        raise ValueError(f"NNCORE_SIMD={name} could not be selected")
-    return name
-
+_ndarray = _np.ndarray
+_empty = _np.empty
+_dtype_f64 = _np.dtype(_np.float64)
+_dtype_f32 = _np.dtype(_np.float32)
 
 # Activation codes shared with nncore/_kernels_py.py (a test checks they agree).
 cdef enum:
@@ -183,17 +141,29 @@ ACTIVATION_CODES = {
     "softmax": ACT_SOFTMAX,
 }
 
+# Loss codes, likewise shared.
+cdef enum:
+    LOSS_CE = 0
+    LOSS_MSE = 1
+    LOSS_BCE = 2
 
-# ---------------------------------------------------------------- scalar helpers
+LOSS_CODES = {"cross_entropy": LOSS_CE, "mse": LOSS_MSE, "binary_cross_entropy": LOSS_BCE}
 
-cdef inline floating _tanh1(floating v) noexcept nogil:
+
+# ---------------------------------------------------------------- activations
+#
+# Each activation of one value, as in nncore/_kernels_py.py; sigmoid and the
+# exp of softmax run a whole row at the level's width (_sigmoid, _exp_shifted
+# below).  Beside them, the derivative written on the activation's output.
+
+cdef inline floating _tanh(floating v) noexcept nogil:
     if floating is float:
         return tanhf(v)
     else:
         return tanh(v)
 
 
-cdef inline floating _step1(floating v) noexcept nogil:
+cdef inline floating _step(floating v) noexcept nogil:
     # 1 for v > 0, 0 for v <= 0 (so step(0) == 0, as in the book), NaN stays NaN.
     if v > 0:
         return 1
@@ -202,13 +172,25 @@ cdef inline floating _step1(floating v) noexcept nogil:
     return 0
 
 
-cdef inline floating _relu1(floating v) noexcept nogil:
+cdef inline floating _relu(floating v) noexcept nogil:
     # max(v, 0) with NaN propagated and relu(-0.0) == +0.0.
     if v > 0:
         return v
     if v != v:
         return v
     return 0
+
+
+
+cdef inline floating _derivative(int act, floating h) noexcept nogil:
+    """d act / d a written in terms of the activation's output h = act(a) (identity: 1)."""
+    if act == ACT_SIGMOID:
+        return h * (1 - h)
+    if act == ACT_TANH:
+        return 1 - h * h
+    if act == ACT_RELU:
+        return 1 if h > 0 else 0
+    return 1
 
 
 # ---------------------------------------------------------------- the level's kernels
@@ -253,7 +235,7 @@ cdef inline void _row(Kernels k, const floating *x, const floating *W, const flo
         k.row_d(x, W, b, out, n_in, n_out)
 
 
-cdef inline void _sigmoid_loop(Kernels k, floating *v, Py_ssize_t n) noexcept nogil:
+cdef inline void _sigmoid(Kernels k, floating *v, Py_ssize_t n) noexcept nogil:
     if floating is float:
         k.sigmoid_f(v, n)
     else:
@@ -268,9 +250,51 @@ cdef inline floating _exp_shifted(Kernels k, const floating *src, floating *dst,
         return k.exp_shifted_d(src, dst, n, shift)
 
 
+
+cdef inline void _sgd(Kernels k, floating *p, const floating *g, Py_ssize_t n,
+                      double lr) noexcept nogil:
+    if floating is float:
+        k.sgd_f(p, g, n, lr)
+    else:
+        k.sgd_d(p, g, n, lr)
+
+
+cdef inline void _momentum(Kernels k, floating *p, const floating *g, floating *v,
+                           Py_ssize_t n, double lr, double momentum) noexcept nogil:
+    if floating is float:
+        k.momentum_f(p, g, v, n, lr, momentum)
+    else:
+        k.momentum_d(p, g, v, n, lr, momentum)
+
+
+cdef inline void _adagrad(Kernels k, floating *p, const floating *g, floating *h,
+                          Py_ssize_t n, double lr, double eps) noexcept nogil:
+    if floating is float:
+        k.adagrad_f(p, g, h, n, lr, eps)
+    else:
+        k.adagrad_d(p, g, h, n, lr, eps)
+
+
+cdef inline void _rmsprop(Kernels k, floating *p, const floating *g, floating *h,
+                          Py_ssize_t n, double lr, double decay, double eps) noexcept nogil:
+    if floating is float:
+        k.rmsprop_f(p, g, h, n, lr, decay, eps)
+    else:
+        k.rmsprop_d(p, g, h, n, lr, decay, eps)
+
+
+cdef inline void _adam(Kernels k, floating *p, const floating *g, floating *m, floating *v,
+                       Py_ssize_t n, double lr_t, double beta1, double beta2,
+                       double eps) noexcept nogil:
+    if floating is float:
+        k.adam_f(p, g, m, v, n, lr_t, beta1, beta2, eps)
+    else:
+        k.adam_d(p, g, m, v, n, lr_t, beta1, beta2, eps)
+
+
 # ---------------------------------------------------------------- row helpers
 
-cdef void _softmax_row(Kernels k, const floating *src, floating *dst,
+cdef void _softmax(Kernels k, const floating *src, floating *dst,
                        Py_ssize_t m) noexcept nogil:
     """softmax of one row; dst may be src.  A row holding NaN or +inf becomes NaN."""
     cdef Py_ssize_t j
@@ -290,18 +314,18 @@ cdef void _activate(Kernels k, int act, floating *row, Py_ssize_t m) noexcept no
     """Apply activation ``act`` to ``m`` contiguous values in place."""
     cdef Py_ssize_t j
     if act == ACT_SIGMOID:
-        _sigmoid_loop(k, row, m)
+        _sigmoid(k, row, m)
     elif act == ACT_RELU:
         for j in range(m):
-            row[j] = _relu1(row[j])
+            row[j] = _relu(row[j])
     elif act == ACT_TANH:
         for j in range(m):
-            row[j] = _tanh1(row[j])
+            row[j] = _tanh(row[j])
     elif act == ACT_STEP:
         for j in range(m):
-            row[j] = _step1(row[j])
+            row[j] = _step(row[j])
     elif act == ACT_SOFTMAX:
-        _softmax_row(k, row, row, m)
+        _softmax(k, row, row, m)
 
 
 cdef void _dense_rows(Kernels k, const floating *x, const floating *W, const floating *Wp,
@@ -341,6 +365,7 @@ cdef void _dense_rows(Kernels k, const floating *x, const floating *W, const flo
         i += 1
 
 
+
 # ---------------------------------------------------------------- kernels
 
 def activate(const floating[::1] x, int act, floating[::1] out):
@@ -368,7 +393,7 @@ def softmax_rows(const floating[:, ::1] x, floating[:, ::1] out):
         return
     with nogil:
         for i in range(n):
-            _softmax_row(k, &x[i, 0], &out[i, 0], m)
+            _softmax(k, &x[i, 0], &out[i, 0], m)
 
 
 def dense(const floating[:, ::1] x, const floating[:, ::1] W, const floating[::1] b,
@@ -397,8 +422,8 @@ def affine(const floating[:, ::1] x, const floating[:, ::1] W, const floating[::
     dense(x, W, b, ACT_IDENTITY, out)
 
 
-# ---------------------------------------------------------------- whole network
 
+# ---------------------------------------------------------------- whole network
 
 cdef enum:
     # Rows pushed through all layers together: small enough that the two
@@ -407,40 +432,6 @@ cdef enum:
     # Smallest batch split across threads (4 chunks): below it, starting the
     # threads costs more than it saves.
     PARALLEL_MIN_ROWS = 256
-
-from cython.parallel cimport prange, threadid
-
-import numpy as _np
-
-_ndarray = _np.ndarray
-_empty = _np.empty
-_dtype_f64 = _np.dtype(_np.float64)
-_dtype_f32 = _np.dtype(_np.float32)
-
-cdef extern from *:
-    """
-    #ifdef _OPENMP
-    #include <omp.h>
-    static const int nncore_openmp = 1;
-    #else
-    static const int nncore_openmp = 0;
-    #endif
-    """
-    const int nncore_openmp
-
-BUILD_INFO["openmp"] = bool(nncore_openmp)
-cdef int _num_threads = 1
-
-
-def set_num_threads(int n):
-    """Threads for a large batch in predict (1: never start threads)."""
-    global _num_threads
-    _num_threads = n if nncore_openmp else 1
-
-
-def get_num_threads():
-    """Threads a large batch in predict may use."""
-    return _num_threads
 
 
 cdef void _forward_chunk(Kernels k, const floating *x, floating *out, Py_ssize_t rows,
@@ -480,6 +471,24 @@ cdef const void *_data(object array, bint double_precision) except? NULL:
     return &f[0]
 
 
+cdef int _layer_table(list Ws, list bs, list acts, bint double_precision,
+                      const void **W_ptrs, const void **b_ptrs, Py_ssize_t *sizes,
+                      int *codes) except -1:
+    """The kernels' view of a network's layers, for Forward and gradient alike.
+
+    Fills the addresses of each ``Ws[l]`` and ``bs[l]``, the ``len(Ws) + 1``
+    widths (``sizes[0]`` inputs, then each layer's outputs) and the activation codes.
+    """
+    cdef Py_ssize_t l
+    sizes[0] = Ws[0].shape[0]
+    for l in range(len(Ws)):
+        W_ptrs[l] = _data(Ws[l], double_precision)
+        b_ptrs[l] = _data(bs[l], double_precision)
+        sizes[l + 1] = Ws[l].shape[1]
+        codes[l] = acts[l]
+    return 0
+
+
 cdef class Forward:
     """A network's forward pass as one compiled call: ``plan(x, out)``.
 
@@ -512,14 +521,11 @@ cdef class Forward:
         self.acts = <int *>malloc(n * sizeof(int))
         if not (self.Ws and self.bs and self.sizes and self.acts):
             raise MemoryError()
-        self.sizes[0] = Ws[0].shape[0]
+        _layer_table(Ws, bs, acts, self.double_precision, self.Ws, self.bs, self.sizes,
+                     self.acts)
         self.max_width = 1
-        for l in range(n):
-            self.Ws[l] = _data(Ws[l], self.double_precision)
-            self.bs[l] = _data(bs[l], self.double_precision)
-            self.sizes[l + 1] = Ws[l].shape[1]
-            self.acts[l] = acts[l]
-            if l < n - 1 and self.sizes[l + 1] > self.max_width:
+        for l in range(n - 1):  # the hidden layers' widths: the workspaces hold those
+            if self.sizes[l + 1] > self.max_width:
                 self.max_width = self.sizes[l + 1]
 
     def __dealloc__(self):
@@ -644,102 +650,8 @@ cdef class Forward:
         return 0
 
 
-# ---------------------------------------------------------------- optimizer steps
-#
-# The NumPy twin's formulas element by element, at the level's width
-# (_kernels_update.h): the two backends update bit for bit alike.  Arrays are
-# 1-D, C-contiguous, of one dtype, and distinct.
-
-def sgd_update(floating[::1] p, const floating[::1] g, double lr):
-    """p -= lr * g"""
-    cdef Kernels k = nncore_active()
-    if p.shape[0] == 0:
-        return
-    with nogil:
-        if floating is float:
-            k.sgd_f(&p[0], &g[0], p.shape[0], lr)
-        else:
-            k.sgd_d(&p[0], &g[0], p.shape[0], lr)
-
-
-def momentum_update(floating[::1] p, const floating[::1] g, floating[::1] v, double lr,
-                    double momentum):
-    """v = momentum * v - lr * g;  p += v"""
-    cdef Kernels k = nncore_active()
-    if p.shape[0] == 0:
-        return
-    with nogil:
-        if floating is float:
-            k.momentum_f(&p[0], &g[0], &v[0], p.shape[0], lr, momentum)
-        else:
-            k.momentum_d(&p[0], &g[0], &v[0], p.shape[0], lr, momentum)
-
-
-def adagrad_update(floating[::1] p, const floating[::1] g, floating[::1] h, double lr,
-                   double eps):
-    """h += g²;  p -= lr * g / (sqrt(h) + eps)"""
-    cdef Kernels k = nncore_active()
-    if p.shape[0] == 0:
-        return
-    with nogil:
-        if floating is float:
-            k.adagrad_f(&p[0], &g[0], &h[0], p.shape[0], lr, eps)
-        else:
-            k.adagrad_d(&p[0], &g[0], &h[0], p.shape[0], lr, eps)
-
-
-def rmsprop_update(floating[::1] p, const floating[::1] g, floating[::1] h, double lr,
-                   double decay, double eps):
-    """h = decay * h + (1 - decay) * g²;  p -= lr * g / (sqrt(h) + eps)"""
-    cdef Kernels k = nncore_active()
-    if p.shape[0] == 0:
-        return
-    with nogil:
-        if floating is float:
-            k.rmsprop_f(&p[0], &g[0], &h[0], p.shape[0], lr, decay, eps)
-        else:
-            k.rmsprop_d(&p[0], &g[0], &h[0], p.shape[0], lr, decay, eps)
-
-
-def adam_update(floating[::1] p, const floating[::1] g, floating[::1] m, floating[::1] v,
-                double lr_t, double beta1, double beta2, double eps):
-    """m += (1 - beta1)(g - m);  v += (1 - beta2)(g² - v);  p -= lr_t m / (sqrt(v) + eps)
-
-    The last line in float64, rounded to p's dtype (as the twin's float64 lr_t makes it).
-    """
-    cdef Kernels k = nncore_active()
-    if p.shape[0] == 0:
-        return
-    with nogil:
-        if floating is float:
-            k.adam_f(&p[0], &g[0], &m[0], &v[0], p.shape[0], lr_t, beta1, beta2, eps)
-        else:
-            k.adam_d(&p[0], &g[0], &m[0], &v[0], p.shape[0], lr_t, beta1, beta2, eps)
-
 
 # ---------------------------------------------------------------- training
-
-from libc.math cimport log, log1p, fabs
-from libc.string cimport memset
-
-cdef enum:
-    LOSS_CE = 0
-    LOSS_MSE = 1
-    LOSS_BCE = 2
-
-LOSS_CODES = {"cross_entropy": LOSS_CE, "mse": LOSS_MSE, "binary_cross_entropy": LOSS_BCE}
-
-
-cdef inline floating _dact(int act, floating h) noexcept nogil:
-    """d act / d a written in terms of the activation's output h = act(a)."""
-    if act == ACT_SIGMOID:
-        return h * (1 - h)
-    if act == ACT_TANH:
-        return 1 - h * h
-    if act == ACT_RELU:
-        return 1 if h > 0 else 0
-    return 1
-
 
 cdef double _output_delta(Kernels k, int out_act, int loss, const floating *h,
                           const floating *t, const long long *labels, floating *g,
@@ -774,14 +686,14 @@ cdef double _output_delta(Kernels k, int out_act, int loss, const floating *h,
                 # softplus(v) - t v, with exp only of -|v|
                 total += (v if v > 0 else 0) + log1p(exp(-fabs(<double>v))) - t[i * m + j] * v
                 gr[j] = v
-            _sigmoid_loop(k, gr, m)
+            _sigmoid(k, gr, m)
             for j in range(m):
                 gr[j] = gr[j] - t[i * m + j]
         else:
             for j in range(m):
                 gr[j] = hr[j]
             if out_act == ACT_SIGMOID:
-                _sigmoid_loop(k, gr, m)
+                _sigmoid(k, gr, m)
             for j in range(m):
                 y = gr[j]
                 diff = y - t[i * m + j]
@@ -845,7 +757,7 @@ cdef double _backprop(Kernels k, const floating *x, Py_ssize_t n, const floating
         n_in, n_out = sizes[l], sizes[l + 1]
         if acts[l] != ACT_IDENTITY:
             for i in range(n * n_out):
-                d_cur[i] = d_cur[i] * _dact(acts[l], zs[l][i])
+                d_cur[i] = d_cur[i] * _derivative(acts[l], zs[l][i])
         for j in range(n_out):
             dbs[l][j] = 0
         for i in range(n):
@@ -896,15 +808,16 @@ def gradient(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs, 
     if not (ptrs and sizes and codes):
         free(ptrs); free(sizes); free(codes)
         raise MemoryError()
-    sizes[0] = Ws[0].shape[0]
+    try:
+        _layer_table(Ws, bs, acts, dbl, <const void **>ptrs, <const void **>(ptrs + L), sizes,
+                     codes)
+    except BaseException:
+        free(ptrs); free(sizes); free(codes)
+        raise
     for l in range(L):
-        ptrs[l] = <void *>_data(Ws[l], dbl)
-        ptrs[L + l] = <void *>_data(bs[l], dbl)
         ptrs[2 * L + l] = <void *>_data(zs[l], dbl)
         ptrs[3 * L + l] = <void *>_data(dWs[l], dbl)
         ptrs[4 * L + l] = <void *>_data(dbs[l], dbl)
-        sizes[l + 1] = Ws[l].shape[1]
-        codes[l] = acts[l]
         if sizes[l + 1] > width:
             width = sizes[l + 1]
         if sizes[l] > width:
@@ -946,3 +859,144 @@ def gradient(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs, 
     free(sizes)
     free(codes)
     return result
+
+
+# ---------------------------------------------------------------- optimizer steps
+#
+# The NumPy twin's formulas element by element, at the level's width
+# (_kernels_update.h): the two backends update bit for bit alike.  Arrays are
+# 1-D, C-contiguous, of one dtype, and distinct.
+
+def sgd_update(floating[::1] p, const floating[::1] g, double lr):
+    """p -= lr * g"""
+    cdef Kernels k = nncore_active()
+    if p.shape[0] == 0:
+        return
+    with nogil:
+        _sgd(k, &p[0], &g[0], p.shape[0], lr)
+
+
+def momentum_update(floating[::1] p, const floating[::1] g, floating[::1] v, double lr,
+                    double momentum):
+    """v = momentum * v - lr * g;  p += v"""
+    cdef Kernels k = nncore_active()
+    if p.shape[0] == 0:
+        return
+    with nogil:
+        _momentum(k, &p[0], &g[0], &v[0], p.shape[0], lr, momentum)
+
+
+def adagrad_update(floating[::1] p, const floating[::1] g, floating[::1] h, double lr,
+                   double eps):
+    """h += g²;  p -= lr * g / (sqrt(h) + eps)"""
+    cdef Kernels k = nncore_active()
+    if p.shape[0] == 0:
+        return
+    with nogil:
+        _adagrad(k, &p[0], &g[0], &h[0], p.shape[0], lr, eps)
+
+
+def rmsprop_update(floating[::1] p, const floating[::1] g, floating[::1] h, double lr,
+                   double decay, double eps):
+    """h = decay * h + (1 - decay) * g²;  p -= lr * g / (sqrt(h) + eps)"""
+    cdef Kernels k = nncore_active()
+    if p.shape[0] == 0:
+        return
+    with nogil:
+        _rmsprop(k, &p[0], &g[0], &h[0], p.shape[0], lr, decay, eps)
+
+
+def adam_update(floating[::1] p, const floating[::1] g, floating[::1] m, floating[::1] v,
+                double lr_t, double beta1, double beta2, double eps):
+    """m += (1 - beta1)(g - m);  v += (1 - beta2)(g² - v);  p -= lr_t m / (sqrt(v) + eps)
+
+    The last line in float64, rounded to p's dtype (as the twin's float64 lr_t makes it).
+    """
+    cdef Kernels k = nncore_active()
+    if p.shape[0] == 0:
+        return
+    with nogil:
+        _adam(k, &p[0], &g[0], &m[0], &v[0], p.shape[0], lr_t, beta1, beta2, eps)
+
+
+
+# ---------------------------------------------------------------- threads
+
+
+
+def set_num_threads(int n):
+    """Threads for a large batch in predict (1: never start threads)."""
+    global _num_threads
+    _num_threads = n if nncore_openmp else 1
+
+
+def get_num_threads():
+    """Threads a large batch in predict may use."""
+    return _num_threads
+
+
+
+# ---------------------------------------------------------------- instruction-set levels
+
+# Levels by number (_kernels_simd.h); the baseline is SSE2 on x86-64, NEON on aarch64.
+SIMD_LEVELS = ("baseline", "avx2", "avx512")
+
+
+def _baseline_name():
+    return nncore_kernel_table(NNCORE_BASELINE).name.decode("ascii")
+
+
+def simd_compiled():
+    """The levels compiled into this build, lowest first."""
+    return [SIMD_LEVELS[l] for l in range(NNCORE_N_LEVELS) if nncore_kernel_table(l) != NULL]
+
+
+def simd_supported():
+    """The compiled levels this CPU and its operating system support, lowest first."""
+    cdef int mask = nncore_cpu_levels()
+    return [name for l, name in enumerate(SIMD_LEVELS)
+            if nncore_kernel_table(l) != NULL and (mask >> l) & 1]
+
+
+def simd_level():
+    """The level the kernels run at now ("baseline", "avx2" or "avx512")."""
+    return SIMD_LEVELS[nncore_active().level]
+
+
+def simd_describe():
+    """The running level as shown to users: e.g. "avx2", "sse2 (baseline)"."""
+    name = nncore_active().name.decode("ascii")
+    return name if nncore_active().level != NNCORE_BASELINE else f"{name} (baseline)"
+
+
+def select_simd(request):
+    """Run the kernels at the level ``request``: "auto" (the best the CPU and OS
+    support), "baseline" (or its own name, "sse2" on x86-64, "neon" on
+    aarch64), "avx2" or "avx512".  Raises ValueError, changing nothing, for an
+    unknown name or a level this build or this CPU does not have.
+
+    Not for use while another thread runs a kernel of this module: each call
+    reads the level once, so a call never mixes two levels, but which one a
+    concurrent call gets is not defined.
+    """
+    name = str(request).strip().lower() or "auto"
+    supported = simd_supported()
+    if name == "auto":
+        name = supported[len(supported) - 1]  # (no negative indexes: wraparound is off)
+    elif name == _baseline_name():
+        name = "baseline"
+    if name not in SIMD_LEVELS:
+        raise ValueError(
+            f"NNCORE_SIMD must be auto, baseline ({_baseline_name()}), avx2 or avx512; "
+            f"got {request!r}")
+    if name not in simd_compiled():
+        raise ValueError(
+            f"NNCORE_SIMD={name} is not an instruction-set level of this build "
+            f"(compiled: {', '.join(simd_compiled())})")
+    if name not in supported:
+        raise ValueError(
+            f"NNCORE_SIMD={name} but this CPU (or its operating system) does not support "
+            f"it; supported here: {', '.join(supported)}")
+    if nncore_use_level(SIMD_LEVELS.index(name)) != 0:
+        raise ValueError(f"NNCORE_SIMD={name} could not be selected")
+    return name

@@ -8,6 +8,11 @@ these names and this contract.  Callers have already validated everything:
   :func:`activate` and :func:`softmax_rows`, but never partially overlaps;
 * nothing here raises on data, and float32 stays float32.
 
+What only the compiled twin guarantees: a row's result does not depend on the
+batch it is in, nor on the thread count (every row is summed in one fixed
+order); here ``np.matmul`` hands the sums to the BLAS, whose order may change
+with the batch's shape, so rows agree with the compiled twin's to rounding only.
+
 NaN policy (both backends): every activation maps NaN to NaN; ``step(0) == 0``
 (strictly ``x > 0``, as in the book); ``relu(-0.0) == +0.0``; a softmax row
 holding NaN or ``+inf`` is all NaN.
@@ -26,6 +31,26 @@ ACTIVATION_CODES = {
 }
 _IDENTITY, _STEP, _SIGMOID, _TANH, _RELU, _SOFTMAX = range(6)
 
+# ---------------------------------------------------------------- activations
+#
+# Each activation writes act(x) into out (out may be x); beside it, its
+# derivative written on the activation's output h = act(a), as backpropagation
+# has h at hand: d act / d a = derivative(h).  Step and softmax have none here:
+# step cannot be trained (its derivative is 0 almost everywhere), and softmax
+# is only ever an output, differentiated together with its loss.
+
+
+def _identity(x, out):
+    if out is not x:
+        np.copyto(out, x)
+
+
+def _step(x, out):
+    # 1 where x > 0; NaN stays NaN; 0 elsewhere
+    nan = np.isnan(x)
+    np.greater(x, 0, out=out, casting="unsafe")
+    np.copyto(out, np.nan, where=nan)
+
 
 def _sigmoid(x, out):
     # exp is only ever taken of -|x| <= 0, so it cannot overflow:
@@ -36,56 +61,64 @@ def _sigmoid(x, out):
     np.divide(num, 1 + e, out=out)
 
 
-def _step(x, out):
-    # 1 where x > 0; NaN stays NaN; 0 elsewhere
-    nan = np.isnan(x)
-    np.greater(x, 0, out=out, casting="unsafe")
-    np.copyto(out, np.nan, where=nan)
+def _sigmoid_derivative(h):
+    return h * (1 - h)
+
+
+def _tanh(x, out):
+    np.tanh(x, out=out)
+
+
+def _tanh_derivative(h):
+    return 1 - h * h
 
 
 def _relu(x, out):
     np.maximum(x, 0, out=out)
 
 
-def _activate_inplace(code, out):
-    # Floating-point warnings are not raised by kernels: NaN and inf follow the
-    # policy in the module docstring, silently, as in the compiled backend.
-    with np.errstate(all="ignore"):
-        _activate_inplace_quiet(code, out)
+def _relu_derivative(h):
+    return (h > 0).astype(h.dtype)
 
 
-def _activate_inplace_quiet(code, out):
-    if code == _SIGMOID:
-        _sigmoid(out, out)
-    elif code == _RELU:
-        _relu(out, out)
-    elif code == _TANH:
-        np.tanh(out, out=out)
-    elif code == _STEP:
-        _step(out, out)
-    elif code == _SOFTMAX:
-        _softmax_rows_quiet(out, out)
-
-
-def activate(x, act, out):
-    """out[:] = act(x) elementwise (any code but softmax); out may be x."""
-    if out is not x:
-        np.copyto(out, x)
-    _activate_inplace(act, out)
-
-
-def softmax_rows(x, out):
+def _softmax(x, out):
     """Row-wise softmax of a 2-D array (max subtracted first)."""
-    with np.errstate(all="ignore"):
-        _softmax_rows_quiet(x, out)
-
-
-def _softmax_rows_quiet(x, out):
     if x.size == 0:
         return
     shifted = x - x.max(axis=1, keepdims=True)
     np.exp(shifted, out=out)
     out /= out.sum(axis=1, keepdims=True)
+
+
+_ACTIVATIONS = {_IDENTITY: _identity, _STEP: _step, _SIGMOID: _sigmoid, _TANH: _tanh,
+                _RELU: _relu, _SOFTMAX: _softmax}
+#: derivatives on the output; identity's, 1, is left out (nothing to multiply by)
+_DERIVATIVES = {_SIGMOID: _sigmoid_derivative, _TANH: _tanh_derivative,
+                _RELU: _relu_derivative}
+
+
+def _activate(code, out):
+    """Apply activation ``code`` to ``out`` in place.
+
+    Floating-point warnings are not raised by kernels: NaN and inf follow the
+    policy in the module docstring, silently, as in the compiled backend.
+    """
+    with np.errstate(all="ignore"):
+        _ACTIVATIONS[code](out, out)
+
+
+# ---------------------------------------------------------------- kernels
+
+def activate(x, act, out):
+    """out[:] = act(x) elementwise (any code but softmax); out may be x."""
+    _identity(x, out)
+    _activate(act, out)
+
+
+def softmax_rows(x, out):
+    """Row-wise softmax of a 2-D array (max subtracted first)."""
+    with np.errstate(all="ignore"):
+        _softmax(x, out)
 
 
 def dense(x, W, b, act, out):
@@ -95,7 +128,7 @@ def dense(x, W, b, act, out):
     with np.errstate(all="ignore"):
         np.matmul(x, W, out=out)
         out += b
-    _activate_inplace(act, out)
+    _activate(act, out)
 
 
 def affine(x, W, b, out):
@@ -124,7 +157,7 @@ class Forward:
             dense(src, W, b, act, dst)
             src = dst
         if self.out_act != _IDENTITY:
-            _activate_inplace(self.out_act, out)
+            _activate(self.out_act, out)
 
     def predict(self, x):
         """The output for x, or None unless x is the plain case.
@@ -152,17 +185,6 @@ LOSS_CODES = {"cross_entropy": 0, "mse": 1, "binary_cross_entropy": 2}
 _CE, _MSE, _BCE = range(3)
 
 
-def _derivative_from_output(code, h):
-    """d act / d a written in terms of the activation's output h = act(a)."""
-    if code == _SIGMOID:
-        return h * (1 - h)
-    if code == _TANH:
-        return 1 - h * h
-    if code == _RELU:
-        return (h > 0).astype(h.dtype)
-    return None  # identity: 1
-
-
 def _output_delta(out_act, loss, h, t):
     """(sum of the per-sample losses, d loss_sum / d h) for the last layer's output h."""
     if loss == _CE:  # softmax output: from the logits, without log(0) or overflow
@@ -179,7 +201,7 @@ def _output_delta(out_act, loss, h, t):
         soft = np.maximum(h, 0) + np.log1p(np.exp(-np.abs(h)))
         return float(np.sum(soft - t * h, dtype=np.float64)), y - t
     y = h.copy()  # mse on the output activation's value
-    _activate_inplace(out_act, y)
+    _activate(out_act, y)
     diff = y - t
     total = 0.5 * float(np.sum(diff * diff, dtype=np.float64))
     if out_act == _SIGMOID:
@@ -207,9 +229,9 @@ def gradient(Ws, bs, acts, out_act, loss, x, t, zs, dWs, dbs):
         total, delta = _output_delta(out_act, loss, zs[-1], t)
         delta /= n
         for layer in range(len(Ws) - 1, -1, -1):
-            d = _derivative_from_output(acts[layer], zs[layer])
-            if d is not None:
-                delta *= d
+            derivative = _DERIVATIVES.get(acts[layer])
+            if derivative is not None:
+                delta *= derivative(zs[layer])
             z_in = x if layer == 0 else zs[layer - 1]
             np.matmul(z_in.T, delta, out=dWs[layer])
             np.sum(delta, axis=0, out=dbs[layer])

@@ -17,6 +17,8 @@ import zlib
 import numpy as np
 from numpy.lib import format as npy_format
 
+from ._validation import key_difference
+
 MAX_META_BYTES = 1 << 20
 #: Widths above this are refused: no MNIST-sized network comes near it.
 MAX_WIDTH = 1 << 24
@@ -46,12 +48,9 @@ def read_network_file(fh, check_format):
             meta = _read_meta(zf, entries["meta"])
             check_format(meta)
             shapes = expected_shapes(meta)
-            extra = sorted(set(entries) - set(shapes) - {"meta"})
-            missing = sorted(set(shapes) - set(entries))
-            if missing or extra:
-                raise Refused((f"missing {missing}" if missing else "")
-                              + ("; " if missing and extra else "")
-                              + (f"unexpected {extra}" if extra else ""))
+            difference = key_difference(set(entries) - {"meta"}, shapes)
+            if difference:
+                raise Refused(difference)
             dtype = _DTYPES[meta["dtype"]]
             arrays = {name: _read_entry(zf, entries[name], name, shape, dtype)
                       for name, shape in shapes.items()}

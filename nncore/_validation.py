@@ -1,8 +1,9 @@
-"""Array-likes in, checked arrays out.  Every user-facing check of nncore lives here.
+"""Array-likes in, checked arrays out: the user-facing checks that several modules share.
 
 The rules (DESIGN.md, principle 5): float32 and float64 pass through; integer and
 bool input becomes float64; every other dtype is refused with a TypeError naming
-the argument and the dtype.  Nothing here modifies its input.
+the argument and the dtype.  Nothing here modifies its input.  Checks that belong
+to one domain (a file format, an optimizer's constants) stay in their module.
 """
 import numpy as np
 
@@ -97,3 +98,86 @@ def writes_directly(out, *inputs, may_alias=None):
             continue
         return False
     return True
+
+
+def as_batch(x, n_in, dtype=None, owner="the network", contiguous=True):
+    """``(x2, single)``: one sample ``(n_in,)`` or a batch ``(N, n_in)`` as ``(N, n_in)``.
+
+    ``single`` says that ``x`` was one sample.  ``x2`` is cast to ``dtype`` when
+    given and made C-contiguous unless ``contiguous`` is False.
+    """
+    x = as_float_array(x, "x", dtype=dtype)
+    check_ndim(x, "x", (1, 2))
+    if x.shape[-1] != n_in:
+        raise ValueError(f"x has {x.shape[-1]} features per sample (shape {x.shape}) but "
+                         f"{owner} takes {n_in} (shape ({n_in},) or (N, {n_in}))")
+    single = x.ndim == 1
+    x2 = x.reshape(1, n_in) if single else x
+    return (np.ascontiguousarray(x2) if contiguous else x2), single
+
+
+def positive_int(value, name):
+    """``value`` as an int when it is an integer >= 1 (not a bool), else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)
+
+
+def as_rng(rng):
+    """A random generator from a seed, a Generator or None; a ``RandomState`` is kept.
+
+    A ``RandomState`` draws what the book's ``np.random`` calls draw from the same
+    state; numpy's global state is never used.
+    """
+    if isinstance(rng, np.random.RandomState):
+        return rng
+    return np.random.default_rng(rng)
+
+
+def check_instance(value, cls, name, what):
+    """Raise TypeError unless ``value`` is a ``cls``; ``what`` names it for the user."""
+    if not isinstance(value, cls):
+        raise TypeError(f"{name} must be {what}; got {type(value).__name__}")
+    return value
+
+
+def param_names(n):
+    """The book's names of ``n`` layers' parameters: ``["W1", "b1", ..., "Wn", "bn"]``."""
+    return [f"{p}{i}" for i in range(1, n + 1) for p in "Wb"]
+
+
+def key_difference(keys, expected):
+    """``"missing [...]; unexpected [...]"`` for two sets of names, ``""`` when equal."""
+    missing = sorted(set(expected) - set(keys), key=str)
+    extra = sorted(set(keys) - set(expected), key=str)
+    return "; ".join(([f"missing {missing}"] if missing else [])
+                     + ([f"unexpected {extra}"] if extra else []))
+
+
+def check_label_values(labels, n_classes, name="t"):
+    """``labels`` (a 1-D numeric array) as int64 when they are whole numbers in
+    ``[0, n_classes)``, else ValueError."""
+    if labels.dtype.kind == "f" and labels.size and (
+            not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels))):
+        raise ValueError(f"{name} must hold whole-number labels; got non-integer values")
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(f"labels in {name} must lie in [0, {n_classes}); got values from "
+                         f"{labels.min()} to {labels.max()}")
+    return labels.astype(np.int64)
+
+
+def as_labels(t, n, n_classes, name="t"):
+    """int64 labels ``(n,)`` from labels ``(n,)`` or one-hot rows ``(n, n_classes)``."""
+    t = np.asarray(t)
+    if t.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold integer labels or one-hot rows; got dtype {t.dtype}")
+    if t.ndim == 2:
+        if t.shape != (n, n_classes):
+            raise ValueError(f"one-hot {name} must have shape ({n}, {n_classes}); got {t.shape}")
+        return np.argmax(t, axis=1)
+    if t.ndim != 1:
+        raise ValueError(f"{name} must be labels (N,) or one-hot (N, {n_classes}); got shape "
+                         f"{t.shape}")
+    if t.shape[0] != n:
+        raise ValueError(f"x has {n} samples but {name} has {t.shape[0]} labels")
+    return check_label_values(t, n_classes, name)

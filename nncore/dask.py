@@ -13,6 +13,7 @@ process workers receive the network by pickle.
 """
 import numpy as np
 
+from ._validation import check_instance, positive_int
 from .network import Network
 
 __all__ = ["predict", "predict_proba", "classify", "predict_batches"]
@@ -29,8 +30,7 @@ def _dask_array():
 
 
 def _check(net, X):
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be a nncore.Network; got {type(net).__name__}")
+    check_instance(net, Network, "net", "a nncore.Network")
     dask, da = _dask_array()
     if not isinstance(X, da.Array):
         raise TypeError(f"X must be a dask.array.Array; got {type(X).__name__} "
@@ -145,14 +145,11 @@ def predict_batches(net, X, batch_size=10_000, out=None, classify=False):
     >>> bool(np.array_equal(Y, net.predict(X)))
     True
     """
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be a nncore.Network; got {type(net).__name__}")
+    check_instance(net, Network, "net", "a nncore.Network")
     shape = getattr(X, "shape", None)
     if shape is None or len(shape) != 2 or shape[1] != net.sizes[0]:
         raise ValueError(f"X must have shape (N, {net.sizes[0]}); got {shape}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-            or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
+    batch_size = positive_int(batch_size, "batch_size")
     n = shape[0]
     want = ((n,), np.dtype(np.int64)) if classify else ((n, net.sizes[-1]), net.dtype)
     if out is None:

@@ -32,7 +32,7 @@ __all__ = [
     "affine",
 ]
 
-_CODES = _kernels._kernels_py.ACTIVATION_CODES
+_CODES = _kernels.ACTIVATION_CODES
 
 
 def _elementwise(name, x, out):

@@ -9,67 +9,20 @@ import json
 import os
 import pickle
 import reprlib
-import tempfile
 
 import numpy as np
 
+from ._atomic import atomic_write
 from ._npz import Refused, read_network_file
 from ._pickle_check import check_stream
+from ._validation import check_instance
+from .network import Dense, Network
 from ._version import __version__
 
 __all__ = ["save", "load", "load_legacy_pickle", "atomic_write", "NetworkFileError"]
 
 FORMAT = "nncore-network"
 FORMAT_VERSION = 1
-
-
-def _umask():
-    """The process's umask (read by setting and restoring it)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-class atomic_write:
-    """Context manager yielding a temporary binary file that replaces ``path`` on success.
-
-    The temporary file lives in the target's folder; it is flushed, synced and
-    renamed over ``path`` only when the block finishes without an exception.
-    Otherwise it is removed and any earlier file at ``path`` stays intact.
-    """
-
-    def __init__(self, path):
-        self.path = os.fspath(path)
-
-    def __enter__(self):
-        folder = os.path.dirname(os.path.abspath(self.path))
-        fd, self.tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(self.path)}.",
-                                        suffix=".tmp")
-        # mkstemp makes the file private (0600): keep the mode of the file replaced,
-        # else give the one a plain open() would
-        try:
-            try:
-                mode = os.stat(self.path).st_mode & 0o7777
-            except FileNotFoundError:
-                mode = 0o666 & ~_umask()
-            os.chmod(self.tmp, mode)
-        except OSError:  # pragma: no cover - filesystems without modes
-            pass
-        self.file = os.fdopen(fd, "wb")
-        return self.file
-
-    def __exit__(self, exc_type, exc, tb):
-        try:
-            if exc_type is None:
-                self.file.flush()
-                os.fsync(self.file.fileno())
-            self.file.close()
-            if exc_type is None:
-                os.replace(self.tmp, self.path)
-        finally:
-            if os.path.exists(self.tmp):
-                os.unlink(self.tmp)
-        return False
 
 
 def save(net, path):
@@ -88,10 +41,7 @@ def save(net, path):
     >>> (nncore.load(path).predict([1.0, 2.0, 3.0]) == net.predict([1.0, 2.0, 3.0])).all()
     np.True_
     """
-    from .network import Network
-
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be a nncore.Network; got {type(net).__name__}")
+    check_instance(net, Network, "net", "a nncore.Network")
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -165,8 +115,6 @@ def load(path):
     FileNotFoundError
         When there is no file at ``path``.
     """
-    from .network import Dense, Network
-
     meta, arrays = _read_npz(path)
     layers = []
     for i, activation in enumerate(meta["activations"], start=1):

@@ -1,7 +1,7 @@
 """Loss functions of the book's chapter 4, under its names."""
 import numpy as np
 
-from ._validation import as_float_array
+from ._validation import as_float_array, check_label_values
 
 __all__ = ["mean_squared_error", "cross_entropy_error"]
 
@@ -91,12 +91,7 @@ def cross_entropy_error(y, t):
         if labels.shape[0] != y2.shape[0]:
             raise ValueError(f"t must be one-hot of shape {y.shape} or one label per sample "
                              f"({y2.shape[0]}); got shape {t.shape}")
-        if labels.dtype.kind == "f" and not np.all(labels == np.round(labels)):
-            raise ValueError("labels in t must be whole numbers")
-        if labels.min() < 0 or labels.max() >= y2.shape[1]:
-            raise ValueError(f"labels in t must lie in [0, {y2.shape[1]}); got {labels.min()} "
-                             f"to {labels.max()}")
-        labels = labels.astype(np.int64)
+        labels = check_label_values(labels, y2.shape[1])
     picked = y2[np.arange(y2.shape[0]), labels].astype(np.float64)
     with np.errstate(all="ignore"):  # a negative or NaN "probability" gives NaN, silently
         return float(-np.mean(np.log(picked + DELTA)))

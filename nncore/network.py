@@ -6,8 +6,10 @@ the extension, without the GIL, pushing blocks of rows through every layer.
 """
 import numpy as np
 
-from . import _kernels, _layers
-from ._validation import as_float_array, check_dtype, check_ndim
+from . import _kernels, _layers, training
+from ._params import LiveParams
+from ._validation import (as_batch, as_float_array, as_labels, as_rng, check_dtype, check_ndim,
+                          key_difference, param_names, positive_int)
 
 __all__ = ["Dense", "Network", "ACTIVATIONS", "OUTPUTS"]
 
@@ -16,7 +18,7 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "step")
 #: Output activations: regression, binary and multi-class classification.
 OUTPUTS = ("identity", "sigmoid", "softmax")
 
-_CODES = _kernels._kernels_py.ACTIVATION_CODES
+_CODES = _kernels.ACTIVATION_CODES
 
 
 def _check_name(value, allowed, what):
@@ -131,15 +133,10 @@ class Dense:
 
     def forward(self, x):
         """``activation(x @ W + b)`` for one sample ``(n_in,)`` or a batch ``(N, n_in)``."""
-        x = as_float_array(x, "x", dtype=self.dtype)
-        check_ndim(x, "x", (1, 2))
-        if x.shape[-1] != self.n_in:
-            raise ValueError(f"x has {x.shape[-1]} features per sample (shape {x.shape}) but "
-                             f"the layer takes {self.n_in}")
-        x2 = np.ascontiguousarray(x if x.ndim == 2 else x.reshape(1, self.n_in))
+        x2, single = as_batch(x, self.n_in, self.dtype, owner="the layer")
         out = np.empty((x2.shape[0], self.n_out), self.dtype)
         _kernels.impl.dense(x2, self._W, self._b, _CODES[self._activation], out)
-        return out[0] if x.ndim == 1 else out
+        return out[0] if single else out
 
     def __repr__(self):
         return (f"Dense(n_in={self.n_in}, n_out={self.n_out}, "
@@ -256,16 +253,10 @@ class Network:
         if not hasattr(params, "keys"):
             raise TypeError(f"params must be a dict of arrays; got {type(params).__name__}")
         n = sum(1 for k in params if isinstance(k, str) and k.startswith("W"))
-        expected = {f"{p}{i}" for i in range(1, n + 1) for p in "Wb"}
-        keys = set(params)
-        if n == 0 or keys != expected:
-            missing = sorted(expected - keys, key=str)
-            extra = sorted(keys - expected, key=str)
-            raise ValueError(
-                "params must hold W1, b1, ..., Wn, bn for n >= 1"
-                + (f"; missing {missing}" if missing else "")
-                + (f"; unexpected {extra}" if extra else "")
-            )
+        difference = key_difference(params, param_names(n))
+        if n == 0 or difference:
+            raise ValueError("params must hold W1, b1, ..., Wn, bn for n >= 1"
+                             + (f"; {difference}" if difference else ""))
         Ws = [as_float_array(params[f"W{i}"], f"W{i}") for i in range(1, n + 1)]
         if dtype is None:
             dtype = np.result_type(*Ws)
@@ -323,8 +314,7 @@ class Network:
         elif not (isinstance(weight_init, (int, float)) and weight_init >= 0):
             raise ValueError(f"weight_init must be 'xavier', 'he' or a standard deviation >= 0; "
                              f"got {weight_init!r}")
-        if not isinstance(rng, np.random.RandomState):  # the book's seeded draws need one
-            rng = np.random.default_rng(rng)
+        rng = as_rng(rng)
         layers = []
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             if weight_init == "xavier":
@@ -372,8 +362,6 @@ class Network:
         >>> net.layers[0].b
         array([1., 2., 3.])
         """
-        from ._params import LiveParams
-
         self._check()
         p = {}
         for i, layer in enumerate(self._layers, start=1):
@@ -387,6 +375,13 @@ class Network:
 
     # ----------------------------------------------------------- inference
 
+    def _kernel_arrays(self):
+        """``(Ws, bs, activation codes)``: the layers as the kernels take them, checked."""
+        self._check()
+        layers = self._layers
+        return ([layer._W for layer in layers], [layer._b for layer in layers],
+                [_CODES[layer._activation] for layer in layers])
+
     def _forward_plan(self, output):
         """The backend's compiled plan for ``output``, built on first use."""
         self._check()
@@ -396,10 +391,7 @@ class Network:
             cache = self._plans = (impl, {})  # one assignment: safe across threads
         plan = cache[1].get(output)
         if plan is None:
-            layers = self._layers
-            plan = cache[1][output] = impl.Forward(
-                [layer._W for layer in layers], [layer._b for layer in layers],
-                [_CODES[layer._activation] for layer in layers], _CODES[output])
+            plan = cache[1][output] = impl.Forward(*self._kernel_arrays(), _CODES[output])
         return plan
 
     def _run(self, x, output):
@@ -407,16 +399,7 @@ class Network:
         out = plan.predict(x)  # the common case (an array as it should be) in one call
         if out is not None:
             return out
-        x = as_float_array(x, "x", dtype=self.dtype)
-        check_ndim(x, "x", (1, 2))
-        n_in = self._layers[0].n_in
-        if x.shape[-1] != n_in:
-            raise ValueError(
-                f"x has {x.shape[-1]} features per sample (shape {x.shape}) but the network "
-                f"takes {n_in} (shape ({n_in},) or (N, {n_in}))"
-            )
-        single = x.ndim == 1
-        x2 = np.ascontiguousarray(x.reshape(1, n_in) if single else x)
+        x2, single = as_batch(x, self._layers[0].n_in, self.dtype)
         out = np.empty((x2.shape[0], self._layers[-1].n_out), self.dtype)
         plan(x2, out)
         return out[0] if single else out
@@ -475,12 +458,10 @@ class Network:
         """
         x = as_float_array(x, "x", dtype=self.dtype)
         check_ndim(x, "x", (2,))
-        labels = _labels(t, x.shape[0], self.sizes[-1])
+        labels = as_labels(t, x.shape[0], self.sizes[-1])
         if x.shape[0] == 0:
             raise ValueError("x holds no samples: the accuracy of an empty batch is undefined")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-                or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
+        batch_size = positive_int(batch_size, "batch_size")
         correct = 0
         for start in range(0, x.shape[0], batch_size):
             pred = self.classify(x[start:start + batch_size])
@@ -526,11 +507,7 @@ class Network:
         >>> round(net.loss([[1.0, 2.0]], [0]), 4)   # uniform over 3 classes: log 3
         1.0986
         """
-        from .training import backprop, prepare_batch, resolve_loss
-
-        name = resolve_loss(self, loss)
-        value, _, _ = backprop(self, *prepare_batch(self, x, t, name), name)
-        return value
+        return training.loss_and_gradient(self, x, t, loss)[0]
 
     def gradient(self, x, t, loss=None):
         """Gradients of :meth:`loss` by backpropagation, as a dict like :attr:`params`.
@@ -549,89 +526,19 @@ class Network:
         >>> sorted(grads), grads["W1"].shape
         (['W1', 'W2', 'b1', 'b2'], (4, 5))
         """
-        from .training import backprop, prepare_batch, resolve_loss
+        return training.loss_and_gradient(self, x, t, loss)[1]
 
-        name = resolve_loss(self, loss)
-        _, grads, _ = backprop(self, *prepare_batch(self, x, t, name), name)
-        return grads
-
-    def fit(self, x, t, epochs=10, batch_size=100, optimizer="sgd", lr=None, loss=None,
-            shuffle=True, rng=None, validation_data=None, progress=True, weight_decay=0.0,
-            replacement=False, callbacks=None):
-        """Train the network in place with mini-batch gradient descent.
-
-        Parameters
-        ----------
-        x, t : array_like
-            Training inputs ``(N, n_in)`` and targets (see :meth:`loss`).
-        epochs : int
-            Passes over the data.
-        batch_size : int
-            Samples per gradient step (1 gives one sample at a time).
-        optimizer : str or optimizer
-            ``"sgd"``, ``"momentum"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"`` or an
-            instance such as ``nncore.Adam(lr=0.001)``.
-        lr : float, optional
-            Learning rate for a named optimizer (default: the optimizer's own).
-        loss : str, optional
-            See :meth:`loss`.
-        shuffle : bool
-            Visit the samples in a new random order each epoch.
-        rng : None, int, numpy.random.Generator or numpy.random.RandomState
-            Seed for shuffling; the same seed and backend give the same weights.
-            A ``RandomState`` draws batches as the book's ``np.random.choice`` does.
-        validation_data : (x_val, t_val), optional
-            Labelled data whose accuracy is measured after each epoch.
-        progress : bool
-            Print one line per epoch on stderr (loss, accuracy, validation
-            accuracy, time), with a progress bar during the epoch when tqdm is
-            installed and stderr is a terminal or a notebook (not a pipe or a
-            log file).  ``False`` keeps training quiet.
-        weight_decay : float
-            L2 penalty for a named optimizer.
-        replacement : bool
-            Draw every batch independently, ``batch_size`` samples with replacement
-            (the book's ``np.random.choice(train_size, batch_size)``), instead of
-            visiting each sample once per epoch; an epoch is then
-            ``ceil(N / batch_size)`` steps and ``shuffle`` is ignored.
-        callbacks : callable or list of callables, optional
-            Each is called as ``callback(step)`` after every gradient step, with a
-            :class:`nncore.training.Step` (network, epoch, iteration, batch, loss):
-            enough to record the book's per-iteration loss or its accuracy every
-            ``iter_per_epoch`` steps.
-
-        Returns
-        -------
-        History
-            Loss, accuracy and validation accuracy per epoch, and the loss of
-            every step (``batch_loss``).  Ctrl-C stops
-            training after the current batch: the network keeps the weights of the
-            last finished batch and ``history.interrupted`` is True.
-
-        Examples
-        --------
-        >>> import numpy as np, nncore
-        >>> X = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=float)
-        >>> net = nncore.Network.init([2, 8, 2], activation="tanh", weight_init="xavier", rng=1)
-        >>> history = net.fit(X, [0, 1, 1, 0], epochs=300, batch_size=4, optimizer="adam",
-        ...                   lr=0.05, rng=0, progress=False)
-        >>> net.classify(X)   # XOR, learned by a two-layer network
-        array([0, 1, 1, 0])
-        """
-        from .training import fit
-
-        return fit(self, x, t, epochs=epochs, batch_size=batch_size, optimizer=optimizer, lr=lr,
-                   loss=loss, shuffle=shuffle, rng=rng, validation_data=validation_data,
-                   progress=progress, weight_decay=weight_decay, replacement=replacement,
-                   callbacks=callbacks)
+    # training.fit, whose first parameter is the network: the parameters and
+    # their documentation are written once, there.
+    fit = training.fit
 
     # ----------------------------------------------------------- persistence
 
     def save(self, path):
         """Write the network to a ``.npz`` file, atomically (see :func:`nncore.load`)."""
-        from .io import save
+        from . import io  # upward edge: the one façade over a module above this one
 
-        save(self, path)
+        io.save(self, path)
 
     def __getstate__(self):
         return {
@@ -685,24 +592,3 @@ def _check_layers(layers):
                 f"{i + 1} is {cur.dtype}"
             )
 
-
-def _labels(t, n, n_classes):
-    """Integer labels from labels ``(n,)`` or one-hot ``(n, n_classes)``."""
-    t = np.asarray(t)
-    if t.dtype.kind not in "biuf":
-        raise TypeError(f"t must hold integer labels or one-hot rows; got dtype {t.dtype}")
-    if t.ndim == 2:
-        if t.shape != (n, n_classes):
-            raise ValueError(f"one-hot t must have shape ({n}, {n_classes}); got {t.shape}")
-        return np.argmax(t, axis=1)
-    if t.ndim != 1:
-        raise ValueError(f"t must be labels (N,) or one-hot (N, {n_classes}); got shape {t.shape}")
-    if t.shape[0] != n:
-        raise ValueError(f"x has {n} samples but t has {t.shape[0]} labels")
-    if t.dtype.kind == "f":
-        if not np.all(np.isfinite(t)) or np.any(t != np.round(t)):
-            raise ValueError("t must hold whole-number labels; got non-integer values")
-    if t.size and (t.min() < 0 or t.max() >= n_classes):
-        raise ValueError(f"labels in t must lie in [0, {n_classes}); got values from "
-                         f"{t.min()} to {t.max()}")
-    return t.astype(np.int64)

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _kernels
-from ._validation import as_float_array, check_ndim
+from ._validation import as_float_array, check_ndim, positive_int
 
 __all__ = ["Perceptron", "PerceptronFit", "AND", "NAND", "OR", "XOR"]
 
-_STEP = _kernels._kernels_py.ACTIVATION_CODES["step"]
+_STEP = _kernels.ACTIVATION_CODES["step"]
 
 
 @dataclass
@@ -141,9 +141,7 @@ class Perceptron:
             raise ValueError("y must hold only 0 and 1")
         if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
             raise ValueError(f"lr must be a positive number; got {lr!r}")
-        if isinstance(max_epochs, bool) or not isinstance(max_epochs, (int, np.integer)) \
-                or max_epochs < 1:
-            raise ValueError(f"max_epochs must be a positive integer; got {max_epochs!r}")
+        max_epochs = positive_int(max_epochs, "max_epochs")
         errors = []
         for epoch in range(1, int(max_epochs) + 1):
             wrong = 0

@@ -7,6 +7,9 @@ import os
 
 import numpy as np
 
+from ._atomic import atomic_write
+from ._validation import positive_int
+
 __all__ = ["save_digits"]
 
 
@@ -88,10 +91,8 @@ def save_digits(path, images, labels=None, predicted=None, ncols=10, scale=3):
         raise ValueError("images holds no digit to draw")
     labels = _captions(labels, n, "labels")
     predicted = _captions(predicted, n, "predicted")
-    for name, v in (("ncols", ncols), ("scale", scale)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name} must be a positive integer; got {v!r}")
-    ncols = min(int(ncols), n)
+    scale = positive_int(scale, "scale")
+    ncols = min(positive_int(ncols, "ncols"), n)
     nrows = math.ceil(n / ncols)
     cell = 28 * scale
     caption = 18 if labels is not None or predicted is not None else 0
@@ -114,10 +115,7 @@ def save_digits(path, images, labels=None, predicted=None, ncols=10, scale=3):
                 if labels is not None and labels[i] != predicted[i]:
                     color = "red"
             draw.text((x0 + 2, y0 + cell + 2), text, fill=color, font=font)
-    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
-    from .io import atomic_write
-
-    os.makedirs(folder, exist_ok=True)
+    os.makedirs(os.path.dirname(os.path.abspath(os.fspath(path))), exist_ok=True)
     with atomic_write(path) as f:
         canvas.save(f, format="PNG")
     return canvas.size

@@ -1,4 +1,8 @@
-"""Learning: losses with their output activations, backprop targets and ``fit``."""
+"""Learning: losses with their output activations, backprop targets and ``fit``.
+
+Everything here works on the network it is handed (through its public
+attributes and ``_kernel_arrays``); this module never imports ``network``.
+"""
 import signal
 import sys
 import threading
@@ -8,10 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _kernels
-from ._validation import as_float_array, check_ndim
+from ._validation import as_batch, as_float_array, as_labels, as_rng, check_ndim, positive_int
 from .optimizers import get_optimizer
 
-__all__ = ["History", "LOSSES", "Step", "fit"]
+__all__ = ["History", "LOSSES", "Step", "fit", "loss_and_gradient"]
 
 #: loss name -> the output activations it is defined for
 LOSSES = {
@@ -20,8 +24,8 @@ LOSSES = {
     "binary_cross_entropy": ("sigmoid",),
 }
 _DEFAULT_LOSS = {"softmax": "cross_entropy", "identity": "mse", "sigmoid": "binary_cross_entropy"}
-_CODES = _kernels._kernels_py.ACTIVATION_CODES
-_LOSS_CODES = _kernels._kernels_py.LOSS_CODES
+_CODES = _kernels.ACTIVATION_CODES
+_LOSS_CODES = _kernels.LOSS_CODES
 
 
 def resolve_loss(net, loss):
@@ -48,24 +52,14 @@ def prepare_batch(net, x, t, loss, cast=True):
     With ``cast=False`` a float32/float64 ``x`` keeps its dtype (``fit`` converts
     each batch as it gathers it, instead of a copy of the whole dataset).
     """
-    x = as_float_array(x, "x", dtype=net.dtype if cast else None)
-    check_ndim(x, "x", (1, 2))
     n_in, n_out = net.sizes[0], net.sizes[-1]
-    if x.shape[-1] != n_in:
-        raise ValueError(f"x has {x.shape[-1]} features per sample (shape {x.shape}) but the "
-                         f"network takes {n_in}")
-    single = x.ndim == 1
-    x = x.reshape(1, n_in) if single else x
-    if cast:
-        x = np.ascontiguousarray(x)
+    x, single = as_batch(x, n_in, net.dtype if cast else None, contiguous=cast)
     n = x.shape[0]
     if loss == "cross_entropy":
-        from .network import _labels
-
         t_arr = np.asarray(t)
         if single and t_arr.ndim in (0, 1) and t_arr.size in (1, n_out):
             t_arr = t_arr.reshape(1, -1) if t_arr.size == n_out and n_out > 1 else t_arr.reshape(1)
-        return x, np.ascontiguousarray(_labels(t_arr, n, n_out))
+        return x, np.ascontiguousarray(as_labels(t_arr, n, n_out))
     t_arr = as_float_array(t, "t", dtype=net.dtype)
     if single:
         t_arr = t_arr.reshape(1, -1) if t_arr.ndim <= 1 else t_arr
@@ -86,9 +80,7 @@ def backprop(net, x, t, loss, buffers=None):
     instead of new ones, so the returned arrays are only valid until the next call.
     """
     sizes = net.sizes  # checks the layers again if any was assigned to
-    layers = net.layers
-    Ws = [layer._W for layer in layers]
-    bs = [layer._b for layer in layers]
+    Ws, bs, acts = net._kernel_arrays()
     n = x.shape[0]
     if x.shape[1:] != (sizes[0],) or x.dtype != net.dtype:
         raise ValueError(f"x must have shape (N, {sizes[0]}) and dtype {net.dtype}; the network "
@@ -111,13 +103,34 @@ def backprop(net, x, t, loss, buffers=None):
         buffers["dWs"] = [np.empty_like(W) for W in Ws]
         buffers["dbs"] = [np.empty_like(b) for b in bs]
     dWs, dbs = buffers["dWs"], buffers["dbs"]
-    value = _kernels.impl.gradient(Ws, bs, [_CODES[layer._activation] for layer in layers],
-                                   _CODES[net.output], _LOSS_CODES[loss], x, t, zs, dWs, dbs)
+    value = _kernels.impl.gradient(Ws, bs, acts, _CODES[net.output], _LOSS_CODES[loss], x, t,
+                                   zs, dWs, dbs)
     grads = {}
     for i, (dW, db) in enumerate(zip(dWs, dbs), start=1):
         grads[f"W{i}"] = dW
         grads[f"b{i}"] = db
     return value, grads, zs[-1]
+
+
+def loss_and_gradient(net, x, t, loss=None):
+    """``(mean loss, gradient dict)`` of ``net`` on ``(x, t)``: one forward and backward pass.
+
+    ``loss`` is resolved as :meth:`Network.loss <nncore.Network.loss>` says; this is
+    what :meth:`Network.loss <nncore.Network.loss>` and :meth:`Network.gradient
+    <nncore.Network.gradient>` return parts of.
+
+    Examples
+    --------
+    >>> import numpy as np, nncore
+    >>> from nncore.training import loss_and_gradient
+    >>> net = nncore.Network.from_params({"W1": np.zeros((2, 3)), "b1": np.zeros(3)})
+    >>> value, grads = loss_and_gradient(net, [[1.0, 2.0]], [0])
+    >>> round(value, 4), sorted(grads)
+    (1.0986, ['W1', 'b1'])
+    """
+    name = resolve_loss(net, loss)
+    value, grads, _ = backprop(net, *prepare_batch(net, x, t, name), name)
+    return value, grads
 
 
 @dataclass
@@ -238,19 +251,76 @@ def _progress_bar(progress, total, epoch, epochs):
                 file=sys.stderr)
 
 
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return int(value)
-
-
 def fit(net, x, t, epochs=10, batch_size=100, optimizer="sgd", lr=None, loss=None,
         shuffle=True, rng=None, validation_data=None, progress=True, weight_decay=0.0,
         replacement=False, callbacks=None):
-    """Train ``net`` in place by mini-batch gradient descent; see :meth:`Network.fit`."""
+    """Train the network in place with mini-batch gradient descent.
+
+    ``Network.fit`` is this function, so ``net.fit(x, t, ...)`` calls it with ``net``
+    as its first argument.
+
+    Parameters
+    ----------
+    x, t : array_like
+        Training inputs ``(N, n_in)`` and targets (see
+        :meth:`Network.loss <nncore.Network.loss>`).
+    epochs : int
+        Passes over the data.
+    batch_size : int
+        Samples per gradient step (1 gives one sample at a time).
+    optimizer : str or optimizer
+        ``"sgd"``, ``"momentum"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"`` or an
+        instance such as ``nncore.Adam(lr=0.001)``.
+    lr : float, optional
+        Learning rate for a named optimizer (default: the optimizer's own).
+    loss : str, optional
+        See :meth:`Network.loss <nncore.Network.loss>`.
+    shuffle : bool
+        Visit the samples in a new random order each epoch.
+    rng : None, int, numpy.random.Generator or numpy.random.RandomState
+        Seed for shuffling; the same seed and backend give the same weights.
+        A ``RandomState`` draws batches as the book's ``np.random.choice`` does.
+    validation_data : (x_val, t_val), optional
+        Labelled data whose accuracy is measured after each epoch.
+    progress : bool
+        Print one line per epoch on stderr (loss, accuracy, validation
+        accuracy, time), with a progress bar during the epoch when tqdm is
+        installed and stderr is a terminal or a notebook (not a pipe or a
+        log file).  ``False`` keeps training quiet.
+    weight_decay : float
+        L2 penalty for a named optimizer.
+    replacement : bool
+        Draw every batch independently, ``batch_size`` samples with replacement
+        (the book's ``np.random.choice(train_size, batch_size)``), instead of
+        visiting each sample once per epoch; an epoch is then
+        ``ceil(N / batch_size)`` steps and ``shuffle`` is ignored.
+    callbacks : callable or list of callables, optional
+        Each is called as ``callback(step)`` after every gradient step, with a
+        :class:`nncore.training.Step` (network, epoch, iteration, batch, loss):
+        enough to record the book's per-iteration loss or its accuracy every
+        ``iter_per_epoch`` steps.
+
+    Returns
+    -------
+    History
+        Loss, accuracy and validation accuracy per epoch, and the loss of
+        every step (``batch_loss``).  Ctrl-C stops
+        training after the current batch: the network keeps the weights of the
+        last finished batch and ``history.interrupted`` is True.
+
+    Examples
+    --------
+    >>> import numpy as np, nncore
+    >>> X = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=float)
+    >>> net = nncore.Network.init([2, 8, 2], activation="tanh", weight_init="xavier", rng=1)
+    >>> history = net.fit(X, [0, 1, 1, 0], epochs=300, batch_size=4, optimizer="adam",
+    ...                   lr=0.05, rng=0, progress=False)
+    >>> net.classify(X)   # XOR, learned by a two-layer network
+    array([0, 1, 1, 0])
+    """
     loss = resolve_loss(net, loss)
-    epochs = _positive_int(epochs, "epochs")
-    batch_size = _positive_int(batch_size, "batch_size")
+    epochs = positive_int(epochs, "epochs")
+    batch_size = positive_int(batch_size, "batch_size")
     opt = get_optimizer(optimizer, lr, weight_decay)
     callbacks = _callbacks(callbacks)
     if not isinstance(replacement, (bool, np.bool_)):
@@ -264,14 +334,11 @@ def fit(net, x, t, epochs=10, batch_size=100, optimizer="sgd", lr=None, loss=Non
         if x_val.shape[1] != net.sizes[0] or x_val.shape[0] == 0:
             raise ValueError(f"x_val must have shape (N, {net.sizes[0]}) with N >= 1; got "
                              f"{x_val.shape}")
-        from .network import _labels
-
-        _labels(validation_data[1], x_val.shape[0], net.sizes[-1])
+        as_labels(validation_data[1], x_val.shape[0], net.sizes[-1])
     n = x.shape[0]
     if n == 0:
         raise ValueError("x holds no samples: there is nothing to train on")
-    if not isinstance(rng, np.random.RandomState):  # a RandomState draws as the book's np.random
-        rng = np.random.default_rng(rng)
+    rng = as_rng(rng)  # a RandomState draws as the book's np.random
     classify = loss == "cross_entropy" or net.sizes[-1] > 1
     labels = t if loss == "cross_entropy" else (np.argmax(t, axis=1) if classify else None)
     history = History()

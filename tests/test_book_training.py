@@ -7,6 +7,7 @@ import pytest
 
 import nncore
 from nncore import book
+from nncore.datasets import _idx
 from nncore.training import Step
 
 # gradient_check.py as the book prints it (section 5.7.3): mean |backprop - numerical|
@@ -208,3 +209,23 @@ def test_myonn_validation_and_global_state():
     ro = np.ones(3, np.float32)
     ro.flags.writeable = False
     assert a.query(ro[::1]).dtype == np.float64
+
+
+# ---------------------------------------------------------------- the book's accuracy
+
+@pytest.fixture(scope="module")
+def mnist_test(mnist_dir):
+    x = _idx.read(os.path.join(mnist_dir, "t10k-images-idx3-ubyte.gz"))
+    t = _idx.read(os.path.join(mnist_dir, "t10k-labels-idx1-ubyte.gz"))
+    return (x.reshape(len(x), 784) / np.float32(255)).astype(np.float32), t
+
+
+def test_book_weights_reach_0_9352(backend, reference_dir, mnist_test):
+    x, t = mnist_test
+    params = nncore.load_legacy_pickle(os.path.join(reference_dir, "sample_weight.pkl"))
+    net = nncore.Network.from_params(params, activation="sigmoid", output="softmax")
+    assert net.dtype == np.float32
+    assert net.accuracy(x, t, batch_size=100) == 0.9352
+    # one image at a time, as the book's first loop does
+    hits = sum(int(np.argmax(net.predict(x[i])) == t[i]) for i in range(len(x)))
+    assert hits / len(x) == 0.9352

@@ -146,3 +146,23 @@ def test_a_damaged_data_file_is_reported_as_damaged(tmp_path, offline):
     assert str(folder / "train-images-idx3-ubyte.gz") + " is damaged" in message
     assert "checksum mismatch" in message and "no mirror delivered a verified copy" in message
     assert "could not download" not in message
+
+
+def test_failed_train_output_keeps_the_previous_model(tmp_path, mnist_dir, monkeypatch, capsys):
+    from nncore import cli
+
+    out = tmp_path / "model.npz"
+    nncore.Network.init([784, 10], rng=0).save(out)
+    before = out.read_bytes()
+
+    def disk_full(file, **arrays):
+        file.write(b"PK\x03\x04 partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", disk_full)
+    code = cli.main(["train", "--hidden", "8", "--epochs", "1", "--quiet", "--out", str(out),
+                     "--data-home", mnist_dir])
+    assert code == 1
+    assert "No space left on device" in capsys.readouterr().err
+    assert out.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.npz"]

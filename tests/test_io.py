@@ -1,4 +1,4 @@
-"""Weight files: .npz save/load, the book's pickle, malicious pickles, MNIST 0.9352."""
+"""Weight files: .npz save/load, the book's pickle, malicious pickles."""
 import io
 import json
 import os
@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import nncore
-from nncore.datasets import _idx
 
 
 @pytest.fixture
@@ -170,26 +169,6 @@ def test_object_arrays_and_non_dicts_are_refused(tmp_path):
     path.write_bytes(b"\x80\x04K\x01K\x02\x86\x94\x8c\x01a.")  # a tuple of ints, then junk opcode
     with pytest.raises((pickle.UnpicklingError, ValueError), match=r"obj\.pkl"):
         nncore.load_legacy_pickle(path)
-
-
-# ---------------------------------------------------------------- the book's accuracy
-
-@pytest.fixture(scope="module")
-def mnist_test(mnist_dir):
-    x = _idx.read(os.path.join(mnist_dir, "t10k-images-idx3-ubyte.gz"))
-    t = _idx.read(os.path.join(mnist_dir, "t10k-labels-idx1-ubyte.gz"))
-    return (x.reshape(len(x), 784) / np.float32(255)).astype(np.float32), t
-
-
-def test_book_weights_reach_0_9352(backend, reference_dir, mnist_test):
-    x, t = mnist_test
-    params = nncore.load_legacy_pickle(os.path.join(reference_dir, "sample_weight.pkl"))
-    net = nncore.Network.from_params(params, activation="sigmoid", output="softmax")
-    assert net.dtype == np.float32
-    assert net.accuracy(x, t, batch_size=100) == 0.9352
-    # one image at a time, as the book's first loop does
-    hits = sum(int(np.argmax(net.predict(x[i])) == t[i]) for i in range(len(x)))
-    assert hits / len(x) == 0.9352
 
 
 def test_saved_files_follow_the_umask(tmp_path, net):

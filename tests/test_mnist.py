@@ -74,9 +74,10 @@ def test_data_home_resolution(monkeypatch, tmp_path):
 def test_clear_data_home(tmp_path):
     (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(b"x")
     (tmp_path / ".train-labels-idx1-ubyte.gz.abc123.part").write_bytes(b"x")
+    (tmp_path / ".t10k-images-idx3-ubyte.gz.nncore-tmp-0a1b2c3d-1-ff00ff00").write_bytes(b"x")
     (tmp_path / "mine.txt").write_text("keep me")
     removed = clear_data_home(tmp_path)
-    assert len(removed) == 2
+    assert len(removed) == 3
     assert os.listdir(tmp_path) == ["mine.txt"]
 
 
@@ -123,7 +124,7 @@ def server(mnist_dir):
 
 
 def _no_partial_files(folder):
-    return [f for f in os.listdir(folder) if f.endswith(".part")] == []
+    return [f for f in os.listdir(folder) if f.startswith(".")] == []
 
 
 @pytest.mark.parametrize("bad", ["corrupt", "truncated", "missing", "html"])
@@ -245,26 +246,7 @@ def test_csv_errors(tmp_path):
         load_mnist_csv(path)
 
 
-# ---------------------------------------------------------------- pictures and the book's script
-
-def test_save_digits(tmp_path):
-    Image = pytest.importorskip("PIL.Image")
-    from nncore.pictures import save_digits
-
-    x, t = load_mnist(split="test")
-    size = save_digits(tmp_path / "grid.png", x[:23], labels=t[:23], predicted=t[:23], ncols=5)
-    with Image.open(tmp_path / "grid.png") as im:
-        assert im.format == "PNG" and im.size == size == (5 * (84 + 4), 5 * (84 + 18 + 4))
-    one = save_digits(tmp_path / "one.png", x[0].reshape(28, 28), scale=1)
-    with Image.open(tmp_path / "one.png") as im:
-        assert im.size == one == (32, 32)
-        # the digit is dark on white: the centre of a 7 is drawn, the corner is not
-        assert im.getpixel((2, 2)) == (255, 255, 255)
-    with pytest.raises(ValueError, match="labels must hold one label per image"):
-        save_digits(tmp_path / "bad.png", x[:3], labels=[1, 2])
-    with pytest.raises(ValueError, match="images must be one digit"):
-        save_digits(tmp_path / "bad.png", np.zeros((3, 5)))
-
+# ---------------------------------------------------------------- the book's script
 
 def test_book_chapter3_script_from_any_folder(tmp_path, reference_dir):
     script = os.path.join(REPO, "examples", "ch03_neuralnet_mnist.py")

@@ -1,6 +1,4 @@
 """Dense and Network (chapter 3) on both backends."""
-import pickle
-import threading
 
 import numpy as np
 import pytest
@@ -239,34 +237,6 @@ def test_params_are_the_network_arrays(backend):
         del net.params["W1"]
     with pytest.raises(TypeError, match="must be numeric"):
         net.params["b1"] = ["a", "b", "c"]
-
-
-def test_pickle_roundtrip(backend, dtype):
-    net = nncore.Network.init([5, 4, 3], activation="tanh", output="softmax", dtype=dtype, rng=5)
-    x = np.random.default_rng(6).standard_normal((9, 5)).astype(dtype)
-    for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
-        clone = pickle.loads(pickle.dumps(net, protocol=protocol))
-        assert clone.activations == net.activations and clone.output == net.output
-        np.testing.assert_array_equal(clone.predict(x), net.predict(x))
-
-
-def test_threads_agree_with_serial(backend, dtype):
-    net = nncore.Network.init([784, 50, 100, 10], dtype=dtype, weight_init=0.1, rng=7)
-    xs = [np.random.default_rng(i).random((37 * (i + 1), 784)).astype(dtype) for i in range(8)]
-    serial = [net.predict(x) for x in xs]
-    results = [None] * 8
-
-    def work(i):
-        for _ in range(5):
-            results[i] = net.predict(xs[i])
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for got, want in zip(results, serial):
-        np.testing.assert_array_equal(got, want)
 
 
 def test_dense_forward(backend, dtype):

@@ -1,11 +1,13 @@
-"""Hostile and fuzzed weight files: refused fast, with bounded memory, without side effects.
+"""Hostile and fuzzed files (weights, IDX): refused fast, with bounded memory, no side effects.
 
 Each registry entry is a file built here by hand (a specific attack) and each fuzz
-case a random damage of a valid file.  All run in a child process whose address
+case a random damage of a valid file.  The registry's cases run in a child process whose address
 space is capped (tests/bounded.py): an allocation the size of the declared data
 rather than of the file fails there instead of swapping the machine.
 """
+import gzip
 import io
+import os
 import json
 import pickle
 import struct
@@ -13,8 +15,11 @@ import zipfile
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import nncore
+from nncore.datasets import _idx
 
 from .bounded import load_all
 
@@ -241,3 +246,91 @@ def test_valid_files_still_load(tmp_path):
         got = nncore.load_legacy_pickle(tmp_path / "p.pkl")
         assert set(got) == {"W1", "b1"} and got["W1"].dtype == np.float32
         np.testing.assert_array_equal(got["W1"], params["W1"])
+
+
+# ---------------------------------------------------------------- fuzzing the readers
+
+FUZZ = settings(max_examples=150, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _labels_file(n=5):
+    return struct.pack(">II", 2049, n) + bytes(range(n))
+
+
+def _images_file(n=2, rows=3, cols=3):
+    return struct.pack(">IIII", 2051, n, rows, cols) + bytes(n * rows * cols)
+
+
+@FUZZ
+@given(data=st.binary(max_size=64) | st.builds(
+    lambda base, pos, byte: base[:pos] + bytes([byte]) + base[pos + 1:],
+    st.sampled_from([_labels_file(), _images_file()]), st.integers(0, 40), st.integers(0, 255)))
+def test_fuzz_idx_reader(data):
+    for blob in (data, gzip.compress(data), data[:-1]):
+        try:
+            out = _idx.parse(_idx_bytes(blob))
+        except ValueError:
+            continue
+        assert out.dtype == np.uint8 and out.ndim in (1, 3)
+
+
+def _idx_bytes(blob):
+    """Decompress like the reader does, so both layers are fuzzed."""
+    if blob[:2] == b"\x1f\x8b":
+        import tempfile
+        with tempfile.NamedTemporaryFile(suffix=".gz", delete=False) as f:
+            f.write(blob)
+        try:
+            return _idx.read_bytes(f.name)
+        finally:
+            os.unlink(f.name)
+    return blob
+
+
+def _good_npz():
+    buf = io.BytesIO()
+    net = nncore.Network.init([3, 2], rng=0)
+    arrays = dict(net.params)
+    import json
+    arrays["meta"] = np.array(json.dumps({"format": "nncore-network", "format_version": 1,
+                                          "sizes": [3, 2], "activations": ["identity"],
+                                          "output": "softmax", "dtype": "float64"}))
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+GOOD_NPZ = _good_npz()
+
+
+def _damaged(factory, good, name, pos, byte, cut):
+    """A file holding ``good`` cut at ``pos`` or with the byte there replaced."""
+    blob = good[:pos] if cut else good[:pos] + bytes([byte]) + good[pos + 1:]
+    path = factory.mktemp("fuzz") / name
+    path.write_bytes(blob)
+    return path
+
+
+@FUZZ
+@given(pos=st.integers(0, len(GOOD_NPZ) - 1), byte=st.integers(0, 255), cut=st.booleans())
+def test_fuzz_npz_loader(tmp_path_factory, pos, byte, cut):
+    path = _damaged(tmp_path_factory, GOOD_NPZ, "f.npz", pos, byte, cut)
+    try:
+        net = nncore.load(path)
+    except ValueError:
+        return
+    assert net.sizes == [3, 2]
+
+
+GOOD_PICKLE = pickle.dumps({"W1": np.ones((2, 3), np.float32), "b1": np.zeros(3)}, protocol=2)
+
+
+@FUZZ
+@given(pos=st.integers(0, len(GOOD_PICKLE) - 1), byte=st.integers(0, 255), cut=st.booleans())
+def test_fuzz_legacy_pickle_loader(tmp_path_factory, pos, byte, cut):
+    path = _damaged(tmp_path_factory, GOOD_PICKLE, "f.pkl", pos, byte, cut)
+    try:
+        params = nncore.load_legacy_pickle(path)
+    except (pickle.UnpicklingError, ValueError):
+        return
+    assert all(isinstance(v, np.ndarray) and v.dtype.kind in "biuf" for v in params.values())

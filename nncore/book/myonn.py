@@ -10,7 +10,7 @@ output error sent back through ``who``.  The sigmoid is nncore's kernel.
 import numpy as np
 
 from .. import functions as _f
-from .._validation import as_float_array
+from .._validation import as_float_array, positive_int
 from . import _random
 
 __all__ = ["neuralNetwork"]
@@ -20,12 +20,6 @@ def _logit(y):
     """Inverse of the sigmoid, ``log(y / (1 - y))`` (scipy's ``logit``)."""
     with np.errstate(divide="ignore"):
         return np.log(y) - np.log1p(-y)
-
-
-def _nodes(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return int(value)
 
 
 def _rescale(v):
@@ -64,9 +58,9 @@ class neuralNetwork:  # noqa: N801 - the book's name
     """
 
     def __init__(self, inputnodes, hiddennodes, outputnodes, learningrate, rng=None):
-        self.inodes = _nodes(inputnodes, "inputnodes")
-        self.hnodes = _nodes(hiddennodes, "hiddennodes")
-        self.onodes = _nodes(outputnodes, "outputnodes")
+        self.inodes = positive_int(inputnodes, "inputnodes")
+        self.hnodes = positive_int(hiddennodes, "hiddennodes")
+        self.onodes = positive_int(outputnodes, "outputnodes")
         if not (isinstance(learningrate, (int, float)) and np.isfinite(learningrate)
                 and learningrate > 0):
             raise ValueError(f"learningrate must be a positive number; got {learningrate!r}")

@@ -4,7 +4,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .._params import LiveParams
-from .._validation import as_float_array
+from .._validation import as_float_array, positive_int
 from . import _random
 from .gradient import numerical_gradient
 from .layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
@@ -12,12 +12,6 @@ from .layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
 __all__ = ["TwoLayerNet"]
 
 _HIDDEN = {"relu": Relu, "sigmoid": Sigmoid}
-
-
-def _size(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return int(value)
 
 
 class TwoLayerNet:
@@ -59,8 +53,8 @@ class TwoLayerNet:
 
     def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01,
                  activation="relu", rng=None):
-        sizes = [_size(input_size, "input_size"), _size(hidden_size, "hidden_size"),
-                 _size(output_size, "output_size")]
+        sizes = [positive_int(input_size, "input_size"), positive_int(hidden_size, "hidden_size"),
+                 positive_int(output_size, "output_size")]
         if activation not in _HIDDEN:
             raise ValueError(f"activation must be 'relu' or 'sigmoid'; got {activation!r}")
         if not (isinstance(weight_init_std, (int, float)) and np.isfinite(weight_init_std)

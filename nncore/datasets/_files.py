@@ -8,10 +8,11 @@ two processes downloading at once both end with verified files.
 import hashlib
 import os
 import sys
-import tempfile
 import threading
 import urllib.error
 import urllib.request
+
+from .._atomic import atomic_write, is_temporary
 
 #: name -> (gzip size in bytes, SHA-256), as published for the original database
 FILES = {
@@ -137,34 +138,27 @@ def _fetch(url, name, folder, timeout):
 
 
 def _download(url, name, folder, timeout, cancel):
-    """Stream ``url`` into a temporary file, verify it, rename it into place."""
+    """Stream ``url`` into a temporary file, verify it, put it in place (atomic_write)."""
     size, digest = FILES[name]
     h = hashlib.sha256()
     got = 0
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-            while not cancel.is_set():
-                chunk = resp.read1(_CHUNK)  # what one receive brings, not a full chunk
-                if not chunk:
-                    break
-                got += len(chunk)
-                if got > size:
-                    raise ValueError(f"more than the expected {size} bytes")
-                h.update(chunk)
-                out.write(chunk)
-            if cancel.is_set():
-                raise TimeoutError("cancelled at the deadline")
-            out.flush()
-            os.fsync(out.fileno())
+    with atomic_write(os.path.join(folder, name)) as out, \
+            urllib.request.urlopen(url, timeout=timeout) as resp:
+        while not cancel.is_set():
+            chunk = resp.read1(_CHUNK)  # what one receive brings, not a full chunk
+            if not chunk:
+                break
+            got += len(chunk)
+            if got > size:
+                raise ValueError(f"more than the expected {size} bytes")
+            h.update(chunk)
+            out.write(chunk)
+        if cancel.is_set():
+            raise TimeoutError("cancelled at the deadline")
         if got != size:
             raise ValueError(f"short read: {got} of {size} bytes")
         if h.hexdigest() != digest:
             raise ValueError(f"sha256 mismatch: got {h.hexdigest()}")
-        os.replace(tmp, os.path.join(folder, name))
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def ensure(name, data_home=None, download=True, mirrors=None, timeout=30.0):
@@ -215,8 +209,11 @@ def clear_data_home(data_home=None):
     if not os.path.isdir(folder):
         return removed
     for entry in os.listdir(folder):
-        ours = entry in FILES or (entry.startswith(".") and entry.endswith(".part")
-                                  and entry[1:].split(".gz.")[0] + ".gz" in FILES)
+        # partial downloads: atomic_write's temporary files, and the ``.part`` files
+        # of earlier versions
+        ours = entry in FILES or any(
+            is_temporary(entry, name) or (entry.startswith(f".{name}.") and entry.endswith(".part"))
+            for name in FILES)
         if ours:
             os.unlink(os.path.join(folder, entry))
             removed.append(os.path.join(folder, entry))
