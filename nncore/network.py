@@ -6,7 +6,7 @@ the extension, without the GIL, pushing blocks of rows through every layer.
 """
 import numpy as np
 
-from . import _kernels, _layers
+from . import _kernels, _layers, _onnx_write, interop
 from ._validation import as_float_array, check_dtype, check_ndim
 
 __all__ = ["Dense", "Network", "ACTIVATIONS", "OUTPUTS"]
@@ -646,6 +646,12 @@ class Network:
             for i, act in enumerate(state["activations"], start=1)
         ]
         self.__init__(layers, output=state["output"])
+
+    # ----------------------------------------------------------- interop (nncore/interop.py)
+
+    from_sklearn = classmethod(interop.from_sklearn)
+    from_torch = classmethod(interop.from_torch)
+    to_onnx = _onnx_write.to_onnx
 
 
 def _state_of(layer):
