@@ -8,15 +8,32 @@ against the installed package with its compiled kernels.
 import nncore  # noqa: F401
 
 
-def pytest_collection_modifyitems(config, items):
-    """Doctests that need the optional dask extra skip, with a reason, without it."""
-    try:
-        import dask.array  # noqa: F401
-        import distributed  # noqa: F401
-    except ImportError:
-        import pytest
+# doctest items -> the optional packages they need, and the extra that brings them
+_OPTIONAL = [
+    (("nncore/dask.py", "scaling-out.rst"), ("dask.array", "distributed"), "dask"),
+    (("interop.py::nncore.interop.from_sklearn",), ("sklearn",), "test"),
+    (("interop.py::nncore.interop.from_torch",), ("torch",), "torch"),
+    (("_onnx_write.py", "_onnx_read.py"), ("onnx", "onnxruntime"), "onnx"),
+    (("interop.rst",), ("sklearn", "torch", "onnx", "onnxruntime"), "test"),
+]
 
-        skip = pytest.mark.skip(reason="needs the dask extra: pip install \"nncore-dlfs[dask]\"")
+
+def _missing(modules):
+    import importlib.util
+
+    return [m for m in modules if importlib.util.find_spec(m.split(".")[0]) is None]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Doctests that need an optional extra skip, with a reason, without it."""
+    import pytest
+
+    for needles, modules, extra in _OPTIONAL:
+        missing = _missing(modules)
+        if not missing:
+            continue
+        skip = pytest.mark.skip(reason=f"needs {', '.join(missing)}: "
+                                       f"pip install \"nncore-dlfs[{extra}]\"")
         for item in items:
-            if "nncore/dask.py" in item.nodeid or "scaling-out.rst" in item.nodeid:
+            if any(needle in item.nodeid for needle in needles):
                 item.add_marker(skip)

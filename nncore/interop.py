@@ -177,11 +177,11 @@ def from_torch(cls, module):
         where = f"layer {position} ({name!r}: {cname})"
         if type(layer).__module__.split(".")[0] != "torch":
             raise TypeError(f"{where} is not supported: from_torch reads torch.nn layers only")
+        if cname == "Identity":
+            continue
         if output != "identity":
             raise ValueError(f"{where} follows the output activation; Softmax or a final Sigmoid "
                              "must be the last layer")
-        if cname == "Identity":
-            continue
         if cname == "Linear":
             W = _torch_array(layer.weight, f"{where} weight").T
             b = (np.zeros(W.shape[1], W.dtype) if layer.bias is None
