@@ -11,6 +11,7 @@ two-column softmax.  Any other operator on the way is refused by name.  Nodes
 that do not lead to the chosen output (skl2onnx's label branch) are not read.
 """
 import os
+import stat
 
 import numpy as np
 
@@ -27,6 +28,8 @@ _ATTRIBUTES = {"Gemm": {"alpha", "beta", "transA", "transB", "broadcast"},
                "Softmax": {"axis"}, "Concat": {"axis"}, "Transpose": {"perm"},
                "Constant": {"value"}, "Cast": {"to", "saturate", "round_mode"},
                "Flatten": {"axis"}, "Reshape": {"allowzero"}}
+_KNOWN = {"Gemm", "MatMul", "Add", "Sub", "Relu", "Sigmoid", "Tanh", "Softmax", "Identity",
+          "Cast", "Reshape", "Flatten", "Constant", "Transpose", "Concat"}
 _SUPPORTED = ("Gemm, MatMul, Add, Relu, Sigmoid, Tanh, Softmax, Identity, Cast, Reshape, "
               "Flatten, Constant, Transpose (of a constant), and Sub/Concat in skl2onnx's "
               "binary output")
@@ -146,7 +149,8 @@ class _Graph:
         values = {inputs[0].name: _Chain([], "input", dims[1])}
         self.constants, self.decoded = constants, {}
         for node in self._needed(target):
-            if len(node.output) != 1 or node.domain not in ("", "ai.onnx"):
+            if len(node.output) != 1 or node.domain not in ("", "ai.onnx") \
+                    or node.op_type not in _KNOWN:
                 op = f"{node.domain}.{node.op_type}" if node.domain else node.op_type
                 raise Refused(f"operator {op} (node {node.name or '?'!r}) is not supported; "
                               f"nncore reads {_SUPPORTED}")
@@ -400,9 +404,13 @@ def load_onnx(path, output=None):
     except ImportError:
         raise ImportError("reading ONNX needs the onnx package: "
                           "pip install \"nncore-dlfs[onnx]\"") from None
+    if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, a device never end
+        raise bad("it is not a regular file")
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
-        blob = b"" if size > MAX_ONNX_BYTES else f.read(MAX_ONNX_BYTES + 1)
+        # read() preallocates what it is asked for: ask for the file's size, one more
+        # byte to notice a file that grew
+        blob = b"" if size > MAX_ONNX_BYTES else f.read(size + 1)
     if size > MAX_ONNX_BYTES or len(blob) > MAX_ONNX_BYTES:
         raise bad(f"larger than {MAX_ONNX_BYTES} bytes, the most load_onnx reads")
     model = onnx.ModelProto()

@@ -116,11 +116,12 @@ class TensorReader:
         except OSError as exc:
             raise Refused(f"tensor {name!r}: cannot open external data {location[:80]!r} "
                           f"({exc.strerror or exc})") from None
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            raise Refused(f"tensor {name!r}: external data {location[:80]!r} is not a "
+                          "regular file")
         with os.fdopen(fd, "rb") as f:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
-                raise Refused(f"tensor {name!r}: external data {location[:80]!r} is not a "
-                              "regular file")
             if offset + nbytes > st.st_size:
                 raise Refused(f"tensor {name!r}: external file {location[:80]!r} holds "
                               f"{st.st_size} bytes, fewer than offset {offset} + {nbytes}")
