@@ -351,3 +351,24 @@ def _to_bytes(net):
     from nncore._onnx_write import build_model
 
     return build_model(net).SerializeToString()
+
+
+# ---------------------------------------------------------------- command line
+
+def test_cli_evaluates_an_onnx_model(tmp_path):
+    pytest.importorskip("onnx")
+    from .test_cli import run
+
+    offline = {"NNCORE_DATA": str(tmp_path / "no-data"),
+               "NNCORE_MNIST_MIRRORS": "http://127.0.0.1:9/"}
+    nncore.pretrained.mnist().to_onnx(tmp_path / "mnist.onnx")
+    a = run("evaluate", "--model", "mnist.onnx", cwd=tmp_path, env=offline)
+    b = run("evaluate", cwd=tmp_path, env=offline)
+    assert a.returncode == 0, a.stderr
+    assert "model:      mnist.onnx" in a.stdout
+    pick = [l for l in a.stdout.splitlines() if l.startswith("accuracy")]
+    assert pick == [l for l in b.stdout.splitlines() if l.startswith("accuracy")]
+    (tmp_path / "junk.onnx").write_bytes(b"\x08\x07junk")
+    res = run("evaluate", "--model", "junk.onnx", cwd=tmp_path, env=offline)
+    assert res.returncode == 1 and "not an ONNX model nncore can read" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
