@@ -13,7 +13,7 @@ import pytest
 import nncore
 
 from .bounded import load_all
-from .test_untrusted_files import _mutations
+from .test_untrusted_files import _mutations, _write
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper  # noqa: E402
@@ -179,16 +179,8 @@ def model_dir(tmp_path):
     return folder
 
 
-def _write(folder, cases):
-    paths = {}
-    for i, (name, blob) in enumerate(cases.items()):
-        path = folder / f"case{i}.onnx"
-        path.write_bytes(blob)
-        paths[str(path)] = name
-    return paths
-
-
 def _check(report, names, allowed):
+    """Like test_untrusted_files' check, without timing (memory is what a file could blow)."""
     for path, (outcome, _seconds, grew, message) in report.items():
         name = names[path]
         assert outcome in allowed, f"{name}: {outcome}: {message}"
@@ -198,7 +190,7 @@ def _check(report, names, allowed):
 
 
 def test_hostile_onnx_files_are_refused(model_dir):
-    paths = _write(model_dir, hostile_onnx())
+    paths = _write(model_dir, hostile_onnx(), ".onnx")
     report = load_all("onnx", list(paths))
     _check(report, paths, ("NetworkFileError",))
 
@@ -248,7 +240,7 @@ def test_fuzz_onnx_bounded(tmp_path):
     good = (tmp_path / "good.onnx").read_bytes()
     rng = np.random.default_rng(0)
     cases = {f"mutation {i}": b for i, b in enumerate(_mutations(good, rng, 200))}
-    paths = _write(tmp_path, cases)
+    paths = _write(tmp_path, cases, ".onnx")
     report = load_all("onnx", list(paths))
     _check(report, paths, ("ok", "NetworkFileError"))
     assert sum(r[0] == "NetworkFileError" for r in report.values()) >= 20
