@@ -13,26 +13,33 @@ except ImportError:  # the optional estimators' modules import scikit-learn at t
     collect_ignore = ["nncore/sklearn.py", "nncore/_sklearn_base.py"]
 
 
+# doctest items -> the optional packages they need, and the extra that brings them
+_OPTIONAL = [
+    (("nncore/dask.py", "scaling-out.rst"), ("dask.array", "distributed"), "dask"),
+    (("Network.from_sklearn",), ("sklearn",), "sklearn"),
+    (("Network.from_torch",), ("torch",), "torch"),
+    (("Network.to_onnx", "_onnx_read.py"), ("onnx", "onnxruntime"), "onnx"),
+    (("interop.rst",), ("sklearn", "torch", "onnx", "onnxruntime"), "test"),
+    (("sklearn.rst",), ("sklearn",), "sklearn"),
+]
+
+
+def _missing(modules):
+    import importlib.util
+
+    return [m for m in modules if importlib.util.find_spec(m.split(".")[0]) is None]
+
+
 def pytest_collection_modifyitems(config, items):
-    """Doctests that need an optional extra (dask, scikit-learn) skip, with a reason,
-    without it."""
-    try:
-        import sklearn  # noqa: F401, F811
-    except ImportError:
-        import pytest
+    """Doctests that need an optional extra skip, with a reason, without it."""
+    import pytest
 
-        skip = pytest.mark.skip(reason="needs the sklearn extra: pip install "
-                                       "\"nncore-dlfs[sklearn]\"")
+    for needles, modules, extra in _OPTIONAL:
+        missing = _missing(modules)
+        if not missing:
+            continue
+        skip = pytest.mark.skip(reason=f"needs {', '.join(missing)}: "
+                                       f"pip install \"nncore-dlfs[{extra}]\"")
         for item in items:
-            if "docs/sklearn.rst" in item.nodeid:
-                item.add_marker(skip)
-    try:
-        import dask.array  # noqa: F401
-        import distributed  # noqa: F401
-    except ImportError:
-        import pytest
-
-        skip = pytest.mark.skip(reason="needs the dask extra: pip install \"nncore-dlfs[dask]\"")
-        for item in items:
-            if "nncore/dask.py" in item.nodeid or "scaling-out.rst" in item.nodeid:
+            if any(needle in item.nodeid for needle in needles):
                 item.add_marker(skip)

@@ -14,6 +14,7 @@ from ._version import __version__
 from .gradient import numerical_gradient
 from . import pretrained
 from .io import NetworkFileError, load, load_legacy_pickle
+from ._onnx_read import load_onnx
 from .losses import cross_entropy_error, mean_squared_error
 from .optimizers import SGD, AdaGrad, Adam, Momentum, RMSprop
 from .training import History
@@ -52,6 +53,7 @@ __all__ = [
     "Network",
     "load",
     "load_legacy_pickle",
+    "load_onnx",
     "NetworkFileError",
     "mean_squared_error",
     "cross_entropy_error",

@@ -31,7 +31,8 @@ def _load_model(args):
         net = nncore.Network.from_params(params, activation="sigmoid", output="softmax")
         return _mnist_shaped(net, args.legacy_pickle), args.legacy_pickle
     if getattr(args, "model", None):
-        return _mnist_shaped(nncore.load(args.model), args.model), args.model
+        load = nncore.load_onnx if args.model.lower().endswith(".onnx") else nncore.load
+        return _mnist_shaped(load(args.model), args.model), args.model
     return pretrained.mnist(), "the shipped model (nncore.pretrained.mnist)"
 
 
@@ -179,8 +180,8 @@ def build_parser():
         argparse.ArgumentParser, formatter_class=_HelpWithDefaults))
 
     def model_args(p):
-        p.add_argument("--model", metavar="PATH", help="a .npz written by nncore "
-                       "(default: the shipped model)")
+        p.add_argument("--model", metavar="PATH", help="a .npz written by nncore, or an "
+                       ".onnx MLP (default: the shipped model)")
         p.add_argument("--legacy-pickle", metavar="PATH", help="the book's sample_weight.pkl "
                        "(read safely; sigmoid hidden layers, softmax output)")
         p.add_argument("--data-home", metavar="DIR", help="folder of the MNIST .gz files "

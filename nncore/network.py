@@ -554,6 +554,153 @@ class Network:
         ]
         self.__init__(layers, output=state["output"])
 
+    # ---------------------------------------------------- other libraries' models
+    # Façades over modules above this one (nncore/interop.py, nncore/_onnx_write.py),
+    # which build on Network: the public methods and their documentation are here.
+
+    @classmethod
+    def from_sklearn(cls, model):
+        """A network computing what a fitted scikit-learn MLP computes.
+
+        Parameters
+        ----------
+        model : sklearn.neural_network.MLPClassifier or MLPRegressor
+            A fitted model.  Its ``coefs_`` (already in nncore's ``(n_in, n_out)``
+            layout) and ``intercepts_`` are copied; float32 models stay float32.
+
+        Returns
+        -------
+        Network
+            Hidden layers with the model's ``activation`` (``"logistic"`` is
+            ``"sigmoid"``).  The output is what :meth:`predict_proba` returns for a
+            classifier and what :meth:`predict` returns for a regressor (as
+            ``(N, n_outputs)``): a softmax for multi-class, a sigmoid for multi-label.
+            A *binary* classifier's single logistic unit becomes a two-column softmax
+            over ``[0, z]``, which equals ``[1 - sigmoid(z), sigmoid(z)]``, so that
+            ``predict`` gives both columns of ``predict_proba`` and ``classify`` gives
+            indices into ``model.classes_``.
+
+        Raises
+        ------
+        TypeError
+            When ``model`` is not an ``MLPClassifier`` or ``MLPRegressor``.
+        ValueError
+            When it is not fitted, or uses an activation nncore does not have.
+
+        Examples
+        --------
+        >>> import numpy as np, nncore
+        >>> from sklearn.neural_network import MLPClassifier
+        >>> rng = np.random.default_rng(0)
+        >>> X, y = rng.normal(size=(60, 4)), rng.integers(0, 3, 60)
+        >>> import warnings
+        >>> with warnings.catch_warnings():          # 20 iterations do not converge
+        ...     warnings.simplefilter("ignore")
+        ...     mlp = MLPClassifier(hidden_layer_sizes=(8,), max_iter=20, random_state=0).fit(X, y)
+        >>> net = nncore.Network.from_sklearn(mlp)
+        >>> net
+        Network(sizes=[4, 8, 3], activations=['relu', 'identity'], output='softmax', dtype=float64)
+        >>> bool(np.abs(net.predict(X) - mlp.predict_proba(X)).max() <= 1e-12)
+        True
+        >>> bool((mlp.classes_[net.classify(X)] == mlp.predict(X)).all())
+        True
+        """
+        from . import interop  # upward edge: façade over nncore.interop
+
+        return interop.from_sklearn(cls, model)
+
+    @classmethod
+    def from_torch(cls, module):
+        """A network computing what a PyTorch ``nn.Sequential`` MLP computes.
+
+        Parameters
+        ----------
+        module : torch.nn.Sequential
+            ``Linear`` layers, each optionally followed by ``ReLU``, ``Sigmoid`` or
+            ``Tanh``; ``Identity`` anywhere; optionally ending in ``Softmax(dim=-1)``
+            (or ``dim=1``) or ``Sigmoid`` as the output.  ``Linear.weight`` is
+            transposed into nncore's ``(n_in, n_out)`` layout; a missing bias is zero.
+            float32 and float64 models keep their dtype.
+
+        Returns
+        -------
+        Network
+            ``net.predict(x)`` equals ``module(torch.from_numpy(x))`` within float
+            rounding.
+
+        Raises
+        ------
+        TypeError
+            When ``module`` is not an ``nn.Sequential``, or a layer is of a kind
+            nncore does not have (the message names the layer and its position).
+        ValueError
+            When the layers are in an order a network cannot express (an activation
+            before the first ``Linear``, two activations in a row, a ``Softmax``
+            before the end or over another dimension).
+
+        Examples
+        --------
+        >>> import numpy as np, torch, nncore
+        >>> _ = torch.manual_seed(0)
+        >>> model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(),
+        ...                             torch.nn.Linear(8, 3), torch.nn.Softmax(dim=-1))
+        >>> net = nncore.Network.from_torch(model)
+        >>> net
+        Network(sizes=[4, 8, 3], activations=['relu', 'identity'], output='softmax', dtype=float32)
+        >>> x = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+        >>> with torch.no_grad():
+        ...     expected = model(torch.from_numpy(x)).numpy()
+        >>> bool(np.abs(net.predict(x) - expected).max() <= 1e-5)
+        True
+        """
+        from . import interop  # upward edge: façade over nncore.interop
+
+        return interop.from_torch(cls, module)
+
+    def to_onnx(self, path, *, input_name="input", output_name="output"):
+        """Write the network to ``path`` as an ONNX model (needs the ``onnx`` package).
+
+        The graph holds one ``Gemm`` per layer (weights in nncore's ``(n_in, n_out)``
+        layout, no transposition), the layer activations as ``Relu``, ``Sigmoid``
+        or ``Tanh``, and the output as ``Softmax`` (last axis), ``Sigmoid`` or
+        ``Identity``; operator set 13, float32 or float64 like the network, the
+        batch size left open.  ONNX Runtime runs it with the same outputs as
+        :meth:`predict` and :func:`nncore.load_onnx` reads it back.  The file is
+        written to a temporary file beside ``path`` and renamed into place.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The ``.onnx`` file to write.
+        input_name, output_name : str
+            Names of the graph's input ``(batch, n_in)`` and output ``(batch, n_out)``.
+
+        Raises
+        ------
+        ImportError
+            When the ``onnx`` package is missing (``pip install "nncore-dlfs[onnx]"``).
+        ValueError
+            For a network with a ``"step"`` layer: ONNX has no such operator.
+
+        Examples
+        --------
+        >>> import os, tempfile, numpy as np, nncore
+        >>> import onnxruntime
+        >>> net = nncore.Network.init([4, 8, 3], activation="relu", weight_init="he", rng=0)
+        >>> path = os.path.join(tempfile.mkdtemp(), "net.onnx")
+        >>> net.to_onnx(path)
+        >>> session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+        >>> x = np.random.default_rng(0).normal(size=(5, 4))
+        >>> (out,) = session.run(None, {"input": x})
+        >>> bool(np.abs(out - net.predict(x)).max() <= 1e-12)
+        True
+        >>> nncore.load_onnx(path)
+        Network(sizes=[4, 8, 3], activations=['relu', 'identity'], output='softmax', dtype=float64)
+        """
+        from . import _onnx_write  # upward edge: façade over nncore._onnx_write
+
+        return _onnx_write.to_onnx(self, path, input_name=input_name, output_name=output_name)
+
 
 def _state_of(layer):
     """What a forward plan depends on in one layer: its arrays, their layout, activation."""

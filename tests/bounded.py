@@ -23,10 +23,13 @@ def vm_size():
     return 0
 
 extra = int(sys.argv[2])
+if sys.argv[1] == "onnx":
+    import onnx  # its import is not a file's memory
 if extra and sys.platform.startswith("linux"):
     cap = vm_size() + extra
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-loader = {"pickle": nncore.load_legacy_pickle, "npz": nncore.load}[sys.argv[1]]
+loader = {"pickle": nncore.load_legacy_pickle, "npz": nncore.load,
+          "onnx": nncore.load_onnx}[sys.argv[1]]
 for path in sys.argv[3:]:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
@@ -42,7 +45,7 @@ for path in sys.argv[3:]:
 
 
 def load_all(kind, paths, extra_memory=512 << 20, timeout=120):
-    """{path: (outcome, seconds, bytes of peak growth, message)} for ``kind`` 'pickle' or 'npz'.
+    """{path: (outcome, seconds, bytes of peak growth, message)} for 'pickle', 'npz', 'onnx'.
 
     Raises AssertionError naming the file being read if the child dies.
     """
