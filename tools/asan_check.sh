@@ -57,10 +57,12 @@ grep -q "build debug: *True" <<< "$info" \
     || { echo "asan_check: the build has no bounds checks (NNCORE_CYTHON_DEBUG did not reach it)" >&2; exit 1; }
 # Every test, on the compiled backend only (the NumPy twin has no memory to corrupt),
 # but those that train on the full MNIST files for minutes (slow under ASan), those of
-# optional extras, and the resident-memory test (ASan keeps freed memory in
+# other libraries' models and optional extras, and the resident-memory test (ASan keeps freed memory in
 # quarantine on purpose).
 NNCORE_TEST_BACKENDS=cython pytest -q -p no:cacheprovider --capture=sys \
     -o addopts="--import-mode=importlib" "$OLDPWD/tests" \
+    --ignore="$OLDPWD/tests/test_sklearn.py" --ignore="$OLDPWD/tests/test_sklearn_checks.py" \
+    --ignore="$OLDPWD/tests/test_interop.py" --ignore="$OLDPWD/tests/test_untrusted_onnx.py" \
     -k "not mnist and not book_chapter5 and not make_your_own and not readme and not dask \
         and not grow_memory"
 echo "asan_check: no memory errors or undefined behaviour in nncore's kernels"
