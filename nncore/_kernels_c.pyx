@@ -724,17 +724,45 @@ cdef void _transpose(const floating *a, floating *out, Py_ssize_t rows,
         i0 += tile
 
 
+cdef void _dense_rows_split(Kernels k, const floating *x, const floating *W,
+                            const floating *b, floating *out, Py_ssize_t n, Py_ssize_t n_in,
+                            Py_ssize_t n_out, int act, int threads) noexcept nogil:
+    """_dense_rows on ``threads`` threads, in blocks of FORWARD_CHUNK rows, W packed once.
+
+    A row's result does not depend on the rows it is computed with, so this equals
+    the one-thread result bit for bit.
+    """
+    cdef Py_ssize_t blocks = (n + FORWARD_CHUNK - 1) // FORWARD_CHUNK, c
+    cdef floating *packed = NULL
+    if threads < 2 or blocks < 2:
+        _dense_rows(k, x, W, NULL, b, out, n, n_in, n_out, act)
+        return
+    if threads > blocks:
+        threads = <int>blocks
+    if n_in > 0 and n_out > 0:
+        packed = <floating *>malloc(_packed_size(k, packed, n_in, n_out) * sizeof(floating))
+        if packed != NULL:  # without it, each block packs W for itself
+            _pack(k, W, packed, n_in, n_out)
+    for c in prange(blocks, num_threads=threads, schedule="static"):
+        _dense_rows(k, x + c * FORWARD_CHUNK * n_in, W, packed, b,
+                    out + c * FORWARD_CHUNK * n_out,
+                    n - c * FORWARD_CHUNK if n - c * FORWARD_CHUNK < FORWARD_CHUNK
+                    else FORWARD_CHUNK, n_in, n_out, act)
+    free(packed)
+
+
 cdef double _backprop(Kernels k, const floating *x, Py_ssize_t n, const floating **Ws,
                       const floating **bs, const Py_ssize_t *sizes, const int *acts,
                       int n_layers, int out_act, int loss, const floating *t,
                       const long long *labels, floating **zs, floating **dWs,
                       floating **dbs, floating *d_cur, floating *d_next, floating *trans,
-                      const floating *zeros) noexcept nogil:
+                      const floating *zeros, int threads) noexcept nogil:
     """Forward pass keeping each layer's output, then the backward pass.
 
     Both products of the backward pass go through the register-blocked dense
     kernel with one operand transposed into ``trans``:
-    dW = zin^T @ delta and delta_below = delta @ W^T.
+    dW = zin^T @ delta and delta_below = delta @ W^T.  Every product's rows are
+    shared among ``threads`` threads (the same result on any number).
     """
     cdef int l
     cdef Py_ssize_t i, j, n_in, n_out
@@ -744,7 +772,8 @@ cdef double _backprop(Kernels k, const floating *x, Py_ssize_t n, const floating
     cdef const floating *zin
     cdef floating *tmp
     for l in range(n_layers):
-        _dense_rows(k, src, Ws[l], NULL, bs[l], zs[l], n, sizes[l], sizes[l + 1], acts[l])
+        _dense_rows_split(k, src, Ws[l], bs[l], zs[l], n, sizes[l], sizes[l + 1], acts[l],
+                          threads)
         src = zs[l]
     total = _output_delta(k, out_act, loss, zs[n_layers - 1], t, labels, d_cur, n,
                           sizes[n_layers])
@@ -766,11 +795,13 @@ cdef double _backprop(Kernels k, const floating *x, Py_ssize_t n, const floating
         zin = x if l == 0 else zs[l - 1]
         if n_in:
             _transpose(zin, trans, n, n_in)                      # (n_in, n)
-            _dense_rows(k, trans, d_cur, NULL, zeros, dWs[l], n_in, n, n_out, ACT_IDENTITY)
+            _dense_rows_split(k, trans, d_cur, zeros, dWs[l], n_in, n, n_out, ACT_IDENTITY,
+                              threads)
         if l > 0 and n_in:
             if n_out:
                 _transpose(Ws[l], trans, n_in, n_out)            # (n_out, n_in)
-            _dense_rows(k, d_cur, trans, NULL, zeros, d_next, n, n_out, n_in, ACT_IDENTITY)
+            _dense_rows_split(k, d_cur, trans, zeros, d_next, n, n_out, n_in, ACT_IDENTITY,
+                              threads)
             tmp = d_cur
             d_cur = d_next
             d_next = tmp
@@ -792,6 +823,7 @@ def gradient(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs, 
     cdef void *work
     cdef const void *xp
     cdef double result
+    cdef int threads
     cdef Kernels k = nncore_active()
     if n == 0:
         for d in dWs + dbs:
@@ -837,6 +869,7 @@ def gradient(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs, 
     else:
         memset(<float *>work + 2 * n * width + trans, 0, width * 4)
     xp = _data(x, dbl)
+    threads = _num_threads
     with nogil:
         if dbl:
             result = _backprop(k, <const double *>xp, n, <const double **>ptrs,
@@ -845,7 +878,7 @@ def gradient(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs, 
                                <double **>(ptrs + 3 * L), <double **>(ptrs + 4 * L),
                                <double *>work, <double *>work + n * width,
                                <double *>work + 2 * n * width,
-                               <double *>work + 2 * n * width + trans)
+                               <double *>work + 2 * n * width + trans, threads)
         else:
             result = _backprop(k, <const float *>xp, n, <const float **>ptrs,
                                <const float **>(ptrs + L), sizes, codes, <int>L, out_act,
@@ -853,7 +886,7 @@ def gradient(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs, 
                                <float **>(ptrs + 3 * L), <float **>(ptrs + 4 * L),
                                <float *>work, <float *>work + n * width,
                                <float *>work + 2 * n * width,
-                               <float *>work + 2 * n * width + trans)
+                               <float *>work + 2 * n * width + trans, threads)
     free(work)
     free(ptrs)
     free(sizes)

@@ -223,6 +223,38 @@ def test_threaded_predict_is_identical_to_one_thread(backend, dtype):
         nncore.set_num_threads(0)
 
 
+@pytest.mark.parametrize("n", [1, 63, 64, 65, 200, 257])
+@pytest.mark.parametrize("output, loss", [("softmax", "cross_entropy"), ("sigmoid", "mse")])
+def test_threaded_training_step_is_identical_to_one_thread(backend, dtype, n, output, loss):
+    # every product of the training step is shared among threads by rows: the
+    # gradient, the loss and a fit must not depend on the number of threads
+    net = nncore.Network.init([37, 70, 9], activation="tanh", output=output, dtype=dtype,
+                              weight_init=0.3, rng=2)
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((n, 37)).astype(dtype)
+    t = rng.integers(0, 9, n)
+    if loss == "mse":
+        t = np.eye(9, dtype=dtype)[t]
+    results = {}
+    try:
+        for threads in (1, 2, 3):
+            nncore.set_num_threads(threads)
+            fitted = nncore.Network.from_params(net.params, activation="tanh", output=output,
+                                                dtype=dtype)
+            fitted.fit(x, t, epochs=2, batch_size=max(1, n // 2), loss=loss, rng=0)
+            results[threads] = (net.loss(x, t, loss=loss), net.gradient(x, t, loss=loss),
+                                fitted.params)
+    finally:
+        nncore.set_num_threads(1)
+    loss1, grads1, params1 = results[1]
+    for threads in (2, 3):
+        loss_t, grads_t, params_t = results[threads]
+        assert loss_t == loss1
+        for key in grads1:
+            np.testing.assert_array_equal(grads_t[key], grads1[key], err_msg=key)
+            np.testing.assert_array_equal(params_t[key], params1[key], err_msg=key)
+
+
 def test_num_threads_from_the_environment(tmp_path):
     code = "import nncore; print(nncore.get_num_threads())"
     for value, expected in (("2", {"1", "2"}), ("", {"1"})):
