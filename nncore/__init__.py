@@ -7,6 +7,7 @@ compiled Cython kernels and a NumPy implementation of the same contract.
 >>> nncore.BACKEND in ("cython", "python")
 True
 """
+from . import _startup  # first: the nncore command's Ctrl-C handling covers the imports below
 from ._config import show_config
 from ._threads import get_num_threads, set_num_threads
 from ._kernels import BACKEND

@@ -13,6 +13,8 @@ import time
 
 import numpy as np
 
+from . import _startup
+
 PROG = "nncore"
 
 
@@ -249,15 +251,17 @@ def main(argv=None):
         parser.print_help(sys.stderr)
         return 2
     try:
-        return args.func(args)
+        with _startup.interruptible():
+            return args.func(args)
     except BrokenPipeError:  # output piped into head and the like
         sys.stderr.close()
         return 0
     except UsageError as exc:
         parser.exit(2, f"{PROG} {args.command}: error: {exc}\n")
     except KeyboardInterrupt:
+        _startup.ignore_interrupts()
         print(f"{PROG} {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return _startup.INTERRUPTED
     except MemoryError as exc:
         print(f"{PROG} {args.command}: error: not enough memory ({exc or 'MemoryError'}); "
               "try smaller --hidden widths or --batch-size", file=sys.stderr)
