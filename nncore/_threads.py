@@ -22,7 +22,7 @@ import os
 import threading
 import warnings
 
-from . import _kernels
+from . import _environment, _kernels
 
 
 def set_num_threads(n):
@@ -122,14 +122,9 @@ def get_num_threads():
 
 
 def _from_environment():
-    value = os.environ.get("NNCORE_NUM_THREADS", "").strip()
-    if not value:
-        return
-    try:
-        set_num_threads(int(value))
-    except ValueError:
-        warnings.warn(f"NNCORE_NUM_THREADS must be a positive integer; got {value!r} "
-                      "(using 1 thread)", RuntimeWarning, stacklevel=3)
+    value = _environment.num_threads()  # a bad value fails the import, naming the variable
+    if value is not None:
+        set_num_threads(value)
 
 
 _forked = [False]
