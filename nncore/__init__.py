@@ -11,6 +11,7 @@ from . import _startup  # first: the nncore command's Ctrl-C handling covers the
 from ._config import show_config
 from ._threads import get_num_threads, set_num_threads
 from ._kernels import BACKEND
+from ._memory import TooLargeError
 from ._version import __version__
 from .gradient import numerical_gradient
 from . import pretrained
@@ -54,6 +55,7 @@ __all__ = [
     "load",
     "load_legacy_pickle",
     "NetworkFileError",
+    "TooLargeError",
     "mean_squared_error",
     "cross_entropy_error",
     "numerical_gradient",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _kernels
+from . import _kernels, _memory
 from ._validation import as_float_array, check_ndim
 from .optimizers import get_optimizer
 
@@ -270,6 +270,9 @@ def fit(net, x, t, epochs=10, batch_size=100, optimizer="sgd", lr=None, loss=Non
     n = x.shape[0]
     if n == 0:
         raise ValueError("x holds no samples: there is nothing to train on")
+    _memory.check(_memory.training_bytes(net.sizes, np.dtype(net.dtype).itemsize,
+                                         batch_size if replacement else min(batch_size, n), opt),
+                  f"fit: batch_size={batch_size} on a {net.sizes} network")
     if not isinstance(rng, np.random.RandomState):  # a RandomState draws as the book's np.random
         rng = np.random.default_rng(rng)
     classify = loss == "cross_entropy" or net.sizes[-1] > 1
