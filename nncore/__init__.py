@@ -7,9 +7,11 @@ compiled Cython kernels and a NumPy implementation of the same contract.
 >>> nncore.BACKEND in ("cython", "python")
 True
 """
+from . import _startup  # first: the nncore command's Ctrl-C handling covers the imports below
 from ._config import show_config
 from ._threads import get_num_threads, set_num_threads
 from ._kernels import BACKEND
+from ._memory import TooLargeError
 from ._version import __version__
 from .gradient import numerical_gradient
 from . import pretrained
@@ -55,6 +57,7 @@ __all__ = [
     "load_legacy_pickle",
     "load_onnx",
     "NetworkFileError",
+    "TooLargeError",
     "mean_squared_error",
     "cross_entropy_error",
     "numerical_gradient",

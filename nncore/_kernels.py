@@ -20,14 +20,9 @@ import importlib.util
 import os
 import warnings
 
-from . import _kernels_py
+from . import _environment, _kernels_py
 
-_CHOICES = ("auto", "cython", "python")
-REQUESTED = os.environ.get("NNCORE_IMPLEMENTATION", "auto").strip().lower() or "auto"
-if REQUESTED not in _CHOICES:
-    raise ImportError(
-        f"NNCORE_IMPLEMENTATION must be one of {', '.join(_CHOICES)}; got {REQUESTED!r}"
-    )
+REQUESTED = _environment.implementation()
 
 FALLBACK_REASON = None
 _BUILD_HINT = (
@@ -75,9 +70,9 @@ BACKEND = "python" if impl is _kernels_py else "cython"
 ACTIVATION_CODES = _kernels_py.ACTIVATION_CODES
 LOSS_CODES = _kernels_py.LOSS_CODES
 
-SIMD_REQUESTED = os.environ.get("NNCORE_SIMD", "auto").strip().lower() or "auto"
+SIMD_REQUESTED = _environment.simd()
 if BACKEND == "cython":
     try:
         impl.select_simd(SIMD_REQUESTED)
     except ValueError as exc:
-        raise ImportError(str(exc)) from None
+        raise _environment.EnvironmentVariableError(str(exc)) from None

@@ -103,11 +103,20 @@ cdef extern from *:
     #ifdef _OPENMP
     #include <omp.h>
     static const int nncore_openmp = 1;
+    static int nncore_omp_max_threads(void) { return omp_get_max_threads(); }
+    static int nncore_omp_thread_limit(void) { return omp_get_thread_limit(); }
+    static int nncore_omp_dynamic(void) { return omp_get_dynamic(); }
     #else
     static const int nncore_openmp = 0;
+    static int nncore_omp_max_threads(void) { return 1; }
+    static int nncore_omp_thread_limit(void) { return 1; }
+    static int nncore_omp_dynamic(void) { return 0; }
     #endif
     """
     const int nncore_openmp
+    int nncore_omp_max_threads()
+    int nncore_omp_thread_limit()
+    int nncore_omp_dynamic()
 
 
 BUILD_INFO = {
@@ -434,6 +443,25 @@ cdef enum:
     PARALLEL_MIN_ROWS = 256
 
 
+def omp_limits():
+    """OpenMP's limits as the calling thread sees them: ``(max_threads, thread_limit,
+    dynamic)`` (``omp_get_max_threads``, which ``OMP_NUM_THREADS`` and threadpoolctl set,
+    ``omp_get_thread_limit`` and ``omp_get_dynamic``)."""
+    return nncore_omp_max_threads(), nncore_omp_thread_limit(), bool(nncore_omp_dynamic())
+
+
+# Called with the thread count a parallel predict wants, before OpenMP starts its team;
+# returns the count to use (nncore._threads sets it: it keeps OpenMP from having to start
+# threads the system refuses, which GNU OpenMP answers by ending the process).
+_team_guard = None
+
+
+def set_team_guard(guard):
+    """Install ``guard(threads) -> threads`` (or None), consulted before each parallel call."""
+    global _team_guard
+    _team_guard = guard
+
+
 cdef void _forward_chunk(Kernels k, const floating *x, floating *out, Py_ssize_t rows,
                          const floating **Ws, const floating **bs, const floating **Wps,
                          const Py_ssize_t *sizes, const int *acts, int n_layers, int out_act,
@@ -607,6 +635,8 @@ cdef class Forward:
         cdef Kernels k = nncore_active()
         if _num_threads > 1 and n >= PARALLEL_MIN_ROWS:
             threads = _num_threads if _num_threads < n_chunks else <int>n_chunks
+            if _team_guard is not None:
+                threads = max(1, min(threads, <int>_team_guard(threads)))
         if n >= k.tile_rows:
             # every layer's W packed once per call, shared by all chunks of rows
             for l in range(self.n_layers):
@@ -870,6 +900,8 @@ def gradient(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs, 
         memset(<float *>work + 2 * n * width + trans, 0, width * 4)
     xp = _data(x, dbl)
     threads = _num_threads
+    if threads > 1 and _team_guard is not None:
+        threads = max(1, min(threads, <int>_team_guard(threads)))
     with nogil:
         if dbl:
             result = _backprop(k, <const double *>xp, n, <const double **>ptrs,
@@ -958,13 +990,13 @@ def adam_update(floating[::1] p, const floating[::1] g, floating[::1] m, floatin
 
 
 def set_num_threads(int n):
-    """Threads for a large batch in predict (1: never start threads)."""
+    """Threads for a large batch in predict and the training step (1: never start threads)."""
     global _num_threads
     _num_threads = n if nncore_openmp else 1
 
 
 def get_num_threads():
-    """Threads a large batch in predict may use."""
+    """Threads a large batch in predict and the training step may use."""
     return _num_threads
 
 

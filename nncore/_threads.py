@@ -6,21 +6,30 @@ competes with NumPy's BLAS, Dask's worker threads or your own thread pool.
 it at run time.  Batches of 256 rows or more are split across the threads (each
 row's result is the same whatever the thread count).
 
-Two guards keep a thread count from harming the process: the count is capped at
-the CPUs the process may run on and at what the system lets it start (tried once,
-here, with short-lived threads: OpenMP ends the whole process when it cannot
-create a thread), and a forked child goes back to one thread (GNU OpenMP's pool
-does not survive ``fork``, so a child using it would hang).
+Guards keep a thread count from harming the process.  GNU OpenMP ends the whole
+process when it cannot create a thread, so the count is capped at the CPUs the
+process may run on, at OpenMP's ``OMP_THREAD_LIMIT`` and at what the system lets
+it start (tried with short-lived threads).  The system's allowance can shrink
+later (another library's threads, a lowered ``ulimit``), so before a parallel
+call needs more threads than the calling thread's OpenMP team already has, the
+extra threads are tried again, and the call uses only those that could start.
+Each call also honours OpenMP's per-thread limit (``OMP_NUM_THREADS``, or
+threadpoolctl's ``threadpool_limits``, which sets it through
+``omp_set_num_threads``).  A forked child goes back to one thread (GNU OpenMP's
+pool does not survive ``fork``, so a child using it would hang).
 """
 import os
 import threading
 import warnings
 
-from . import _kernels
+from . import _environment, _kernels
 
 
 def set_num_threads(n):
-    """Let the compiled ``predict`` use ``n`` threads for batches of 256 rows or more.
+    """Let the compiled ``predict`` (batches of 256 rows or more) and training step
+    (each matrix product of 128 rows or more) use ``n`` threads.
+
+    Results do not depend on the number of threads.
 
     Parameters
     ----------
@@ -40,7 +49,7 @@ def set_num_threads(n):
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive integer; got {n!r}")
-    n = min(n, _usable_cpus())
+    n = min(n, _usable_cpus(), _omp_limits()[1])
     if _forked[0] and n > 1:
         warnings.warn("nncore: this process was forked after its parent used threads; OpenMP "
                       "cannot start threads again here, so nncore stays at 1",
@@ -57,6 +66,32 @@ def _set(n):
     _kernels.impl.set_num_threads(n)
     if _kernels.impl is not _kernels._kernels_py:
         _kernels._kernels_py.set_num_threads(n)
+
+
+def _omp_limits():
+    """``(max_threads, thread_limit, dynamic)`` of OpenMP in the calling thread."""
+    limits = getattr(_kernels.impl, "omp_limits", None)
+    return limits() if limits is not None else (1 << 30, 1 << 30, False)
+
+
+_team = threading.local()  # .size: threads in the calling thread's last OpenMP team
+
+
+def _team_size(wanted):
+    """Threads a parallel call from this thread may use: at most ``wanted``, within
+    OpenMP's limits, and never more than can be started right now.
+
+    GNU OpenMP keeps a team's threads between calls of the same thread and size, and
+    creates threads only for a bigger team; those are tried here first, because
+    OpenMP's own failure to create one ends the process.
+    """
+    max_threads, limit, dynamic = _omp_limits()
+    wanted = max(1, min(wanted, max_threads, limit))
+    have = 1 if dynamic else getattr(_team, "size", 1)  # a dynamic team may have shrunk
+    if wanted > have:
+        wanted = _startable_threads(wanted - 1) + 1
+    _team.size = wanted
+    return wanted
 
 
 def _usable_cpus():
@@ -90,14 +125,9 @@ def get_num_threads():
 
 
 def _from_environment():
-    value = os.environ.get("NNCORE_NUM_THREADS", "").strip()
-    if not value:
-        return
-    try:
-        set_num_threads(int(value))
-    except ValueError:
-        warnings.warn(f"NNCORE_NUM_THREADS must be a positive integer; got {value!r} "
-                      "(using 1 thread)", RuntimeWarning, stacklevel=3)
+    value = _environment.num_threads()  # a bad value fails the import, naming the variable
+    if value is not None:
+        set_num_threads(value)
 
 
 _forked = [False]
@@ -108,6 +138,8 @@ def _after_fork_in_child():
     _set(1)
 
 
+if hasattr(_kernels.impl, "set_team_guard"):
+    _kernels.impl.set_team_guard(_team_size)
 _from_environment()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -13,7 +13,10 @@ import time
 
 import numpy as np
 
+from . import _startup
+
 PROG = "nncore"
+MNIST_TRAIN, MNIST_TEST = 60000, 10000
 
 
 class UsageError(Exception):
@@ -70,6 +73,7 @@ def _train(args):
     from nncore.datasets import load_mnist
 
     dtype = np.dtype(args.dtype)
+    _fits_in_memory(args, dtype)
     (x, t), (xt, tt) = load_mnist(data_home=args.data_home, dtype=dtype)
     weight_init = args.weight_init
     try:
@@ -99,6 +103,22 @@ def _train(args):
     print(f"saved to:      {args.out}" if args.out else
           "saved to:      nowhere: the model is not kept (give --out PATH to save it)")
     return 130 if history.interrupted else 0
+
+
+def _fits_in_memory(args, dtype):
+    """UsageError unless the network, its training state, a batch and MNIST fit in memory."""
+    from . import _memory
+
+    sizes = [784, *args.hidden, 10]
+    batch = min(args.batch_size, MNIST_TRAIN)
+    need = (_memory.network_bytes(sizes, dtype.itemsize)
+            + _memory.training_bytes(sizes, dtype.itemsize, batch, args.optimizer)
+            + (MNIST_TRAIN + MNIST_TEST) * 784 * (dtype.itemsize + 1))
+    try:
+        _memory.check(need, f"--hidden {' '.join(map(str, args.hidden))} with --batch-size "
+                      f"{args.batch_size} and MNIST in {dtype.name}")
+    except _memory.TooLargeError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _show(args):
@@ -250,15 +270,17 @@ def main(argv=None):
         parser.print_help(sys.stderr)
         return 2
     try:
-        return args.func(args)
+        with _startup.interruptible():
+            return args.func(args)
     except BrokenPipeError:  # output piped into head and the like
         sys.stderr.close()
         return 0
     except UsageError as exc:
         parser.exit(2, f"{PROG} {args.command}: error: {exc}\n")
     except KeyboardInterrupt:
+        _startup.ignore_interrupts()
         print(f"{PROG} {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return _startup.INTERRUPTED
     except MemoryError as exc:
         print(f"{PROG} {args.command}: error: not enough memory ({exc or 'MemoryError'}); "
               "try smaller --hidden widths or --batch-size", file=sys.stderr)

@@ -6,7 +6,7 @@ the extension, without the GIL, pushing blocks of rows through every layer.
 """
 import numpy as np
 
-from . import _kernels, _layers, training
+from . import _kernels, _layers, _memory, training
 from ._params import LiveParams
 from ._validation import (as_batch, as_float_array, as_labels, as_rng, check_dtype, check_ndim,
                           key_difference, param_names, positive_int)
@@ -309,6 +309,7 @@ class Network:
             raise TypeError(f"sizes must be a sequence of integers; got {sizes!r}") from None
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"sizes must hold at least two positive widths; got {sizes}")
+        _memory.check(_memory.network_bytes(sizes, dtype.itemsize), f"Network.init: sizes {sizes}")
         if isinstance(weight_init, str):
             _check_name(weight_init, ("xavier", "he"), "weight_init")
         elif not (isinstance(weight_init, (int, float)) and weight_init >= 0):

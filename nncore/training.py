@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _kernels
+from . import _kernels, _memory
 from ._validation import as_batch, as_float_array, as_labels, as_rng, check_ndim, positive_int
 from .optimizers import get_optimizer
 
@@ -338,6 +338,9 @@ def fit(net, x, t, epochs=10, batch_size=100, optimizer="sgd", lr=None, loss=Non
     n = x.shape[0]
     if n == 0:
         raise ValueError("x holds no samples: there is nothing to train on")
+    _memory.check(_memory.training_bytes(net.sizes, np.dtype(net.dtype).itemsize,
+                                         batch_size if replacement else min(batch_size, n), opt),
+                  f"fit: batch_size={batch_size} on a {net.sizes} network")
     rng = as_rng(rng)  # a RandomState draws as the book's np.random
     classify = loss == "cross_entropy" or net.sizes[-1] > 1
     labels = t if loss == "cross_entropy" else (np.argmax(t, axis=1) if classify else None)

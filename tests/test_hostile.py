@@ -203,3 +203,73 @@ def test_crash_prone_cases_in_a_subprocess(impl, tmp_path):
                          env={**os.environ, "NNCORE_IMPLEMENTATION": impl})
     assert res.returncode == 0, f"exit {res.returncode}: {res.stderr[-2000:]}"
     assert res.stdout.strip() == "survived"
+
+
+# Sizes, environment variables and thread limits from the user: each must be refused
+# (or honoured) with the documented exception, never a crash or an allocation first.
+HOSTILE_REQUESTS = {
+    "init: a hundred-million-wide layer": (
+        lambda: nncore.Network.init([784, 10**8, 10]), nncore.TooLargeError),
+    "init: a trillion outputs": (
+        lambda: nncore.Network.init([2, 10**12]), nncore.TooLargeError),
+    "fit: a trillion samples per batch with replacement": (
+        lambda: nncore.Network.init([4, 2], rng=0).fit(
+            np.ones((3, 4)), [0, 1, 0], batch_size=10**12, replacement=True, progress=False),
+        nncore.TooLargeError),
+    "set_num_threads(10**6)": (lambda: nncore.set_num_threads(10**6), None),
+    "set_num_threads(0)": (lambda: nncore.set_num_threads(0), ValueError),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_REQUESTS))
+def test_hostile_requests(backend, case):
+    call, expected = HOSTILE_REQUESTS[case]
+    try:
+        if expected is None:
+            import warnings
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                call()
+            assert 1 <= nncore.get_num_threads() <= (os.cpu_count() or 1)
+        else:
+            with pytest.raises(expected) as info:
+                call()
+            assert str(info.value)
+    finally:
+        nncore.set_num_threads(1)
+
+
+# (environment, command) -> the command must print one line, no traceback
+HOSTILE_ENVIRONMENTS = [
+    {"NNCORE_IMPLEMENTATION": "bogus"},
+    {"NNCORE_IMPLEMENTATION": ""},              # empty means the default: works
+    {"NNCORE_NUM_THREADS": "-1"},
+    {"NNCORE_NUM_THREADS": "1e9"},
+    {"NNCORE_NUM_THREADS": "100000"},           # capped: works
+    {"NNCORE_SIMD": "neon9", "NNCORE_IMPLEMENTATION": "python"},   # ignored: works
+    {"OMP_THREAD_LIMIT": "1", "NNCORE_NUM_THREADS": "4"},          # capped: works
+]
+
+
+@pytest.mark.parametrize("env", HOSTILE_ENVIRONMENTS, ids=lambda e: ",".join(
+    f"{k}={v}" for k, v in e.items()))
+def test_hostile_environments_in_the_command(env, tmp_path):
+    script = os.path.join(os.path.dirname(sys.executable), "nncore")
+    res = subprocess.run([script, "info"], capture_output=True, text=True, cwd=str(tmp_path),
+                         timeout=120, env={**os.environ, **env})
+    assert "Traceback" not in res.stderr
+    if res.returncode:
+        assert res.returncode == 1 and res.stderr.count("\n") == 1, res.stderr
+        assert any(name in res.stderr for name in env), res.stderr
+    else:
+        assert "backend:" in res.stdout
+
+
+@pytest.mark.parametrize("moment", ["importing the kernels", "evaluate: classifying"])
+def test_hostile_interruptions(moment, tmp_path):
+    """Ctrl-C at start-up and mid-command (the full set is in test_interrupts.py)."""
+    from .test_interrupts import COMMANDS, MID_COMMAND, START_UP, _assert_one_line, _interrupt_at
+
+    where = {**START_UP, **MID_COMMAND}[moment]
+    code, _, err = _interrupt_at(where, COMMANDS["evaluate"], tmp_path)
+    _assert_one_line(code, err)

@@ -78,7 +78,7 @@ def test_environment_forces_a_level_and_show_config_reports_it():
 def test_an_unknown_level_is_a_clear_import_error(value):
     res = _run("import nncore", NNCORE_SIMD=value, NNCORE_IMPLEMENTATION="cython")
     assert res.returncode != 0
-    assert "ImportError: NNCORE_SIMD must be auto, baseline" in res.stderr
+    assert "EnvironmentVariableError: NNCORE_SIMD must be auto, baseline" in res.stderr
     assert repr(value) in res.stderr
 
 
@@ -89,7 +89,7 @@ def test_a_level_the_cpu_lacks_is_a_clear_import_error_not_a_crash():
         pytest.skip("this CPU supports every level")
     res = _run("import nncore", NNCORE_SIMD=missing[-1], NNCORE_IMPLEMENTATION="cython")
     assert res.returncode == 1, res.stderr          # an exception, not a signal
-    assert "ImportError" in res.stderr and "supported here: baseline" in res.stderr
+    assert "EnvironmentVariableError" in res.stderr and "supported here: baseline" in res.stderr
     with pytest.raises(ValueError, match="supported here"):
         kc.select_simd(missing[-1])
     assert kc.simd_level() in kc.simd_supported()  # nothing changed

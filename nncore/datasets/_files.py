@@ -12,6 +12,7 @@ import threading
 import urllib.error
 import urllib.request
 
+from .. import _environment
 from .._atomic import atomic_write, is_temporary
 
 #: name -> (gzip size in bytes, SHA-256), as published for the original database
@@ -54,7 +55,7 @@ def get_data_home(data_home=None):
     ``%LOCALAPPDATA%\\nncore\\mnist`` on Windows.  Never the package's folder.
     """
     if data_home is None:
-        data_home = os.environ.get("NNCORE_DATA") or None
+        data_home = _environment.data_home()
     if data_home is not None:
         return os.path.abspath(os.path.expanduser(os.fspath(data_home)))
     if sys.platform == "win32":
@@ -69,8 +70,7 @@ def get_data_home(data_home=None):
 def mirrors_from(mirrors=None):
     """The mirror list: the argument, else ``NNCORE_MNIST_MIRRORS`` (comma separated)."""
     if mirrors is None:
-        env = os.environ.get("NNCORE_MNIST_MIRRORS", "").strip()
-        mirrors = [m for m in env.replace(" ", ",").split(",") if m] if env else DEFAULT_MIRRORS
+        mirrors = _environment.mirrors() or DEFAULT_MIRRORS
     if isinstance(mirrors, str):
         mirrors = [mirrors]
     return [m if m.endswith("/") else m + "/" for m in mirrors]
