@@ -1,4 +1,5 @@
-"""Network -> ONNX: :meth:`Network.to_onnx`.
+"""Network -> ONNX: the work of :meth:`Network.to_onnx` (on the network's public
+attributes, so this module sits below nncore.network).
 
 The graph is the plainest one ONNX Runtime and other tools read: per layer one
 ``Gemm`` (``x @ W + b``, W stored in nncore's ``(n_in, n_out)`` layout) and its
@@ -12,7 +13,6 @@ import re
 import numpy as np
 
 from ._atomic import atomic_write
-from .network import Network
 
 __all__ = ["to_onnx", "OPSET"]
 
@@ -75,8 +75,6 @@ def build_model(net, input_name="input", output_name="output"):
 
 def to_onnx(net, path, *, input_name="input", output_name="output"):
     """The work of :meth:`Network.to_onnx` (its docstring says what is written)."""
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be a nncore.Network; got {type(net).__name__}")
     for name, value in (("input_name", input_name), ("output_name", output_name)):
         if not isinstance(value, str) or not value:
             raise ValueError(f"{name} must be a non-empty string; got {value!r}")

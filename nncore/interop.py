@@ -9,18 +9,11 @@ express is refused with a message naming it.
 """
 import numpy as np
 
-from .network import Dense
-
-__all__ = ["from_sklearn", "from_torch"]
+__all__ = ["sklearn_layers", "torch_layers"]
 
 # scikit-learn's activation names -> nncore's
 _SKLEARN_HIDDEN = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 _SKLEARN_OUTPUT = {"identity": "identity", "logistic": "sigmoid", "softmax": "softmax"}
-
-
-def _build(cls, layers, output):
-    """``cls`` from ``[(W (n_in, n_out), b, activation), ...]`` and an output name."""
-    return cls([Dense(W, b, act) for W, b, act in layers], output=output)
 
 
 def _float_dtype(arrays, what):
@@ -30,8 +23,9 @@ def _float_dtype(arrays, what):
     return dtype
 
 
-def from_sklearn(cls, model):
-    """The work of :meth:`Network.from_sklearn` (its docstring says what is read)."""
+def sklearn_layers(model):
+    """``([(W (n_in, n_out), b, activation), ...], output)`` of a fitted scikit-learn
+    MLP, for :meth:`Network.from_sklearn` (whose docstring says what is read)."""
     from sklearn.neural_network import MLPClassifier, MLPRegressor
 
     kind = type(model).__name__
@@ -62,7 +56,7 @@ def from_sklearn(cls, model):
         zero_W, zero_b = np.zeros_like(W), np.zeros_like(b)
         layers[-1] = (np.hstack([zero_W, W]), np.concatenate([zero_b, b]), "identity")
         output = "softmax"
-    return _build(cls, layers, output)
+    return layers, output
 
 
 # torch module class name -> nncore activation, and the names allowed as output
@@ -78,8 +72,10 @@ def _torch_array(tensor, what):
     return np.array(array, copy=True)
 
 
-def from_torch(cls, module):
-    """The work of :meth:`Network.from_torch` (its docstring says what is read)."""
+def torch_layers(module):
+    """``([(W (n_in, n_out), b, activation), ...], output)`` of a PyTorch
+    ``nn.Sequential``, for :meth:`Network.from_torch` (whose docstring says what is
+    read)."""
     kind = f"{type(module).__module__}.{type(module).__name__}"
     if kind != "torch.nn.modules.container.Sequential":
         raise TypeError(f"from_torch takes a torch.nn.Sequential of Linear layers and "
@@ -135,4 +131,4 @@ def from_torch(cls, module):
     if any(W.dtype != dtype or b.dtype != dtype for W, b, _ in layers):
         raise TypeError(f"the module mixes dtypes; nncore networks have one dtype "
                         f"(convert the model with .to({'torch.' + str(dtype)}))")
-    return _build(cls, layers, output)
+    return layers, output

@@ -6,7 +6,7 @@ the extension, without the GIL, pushing blocks of rows through every layer.
 """
 import numpy as np
 
-from . import _kernels, _layers, _memory, training
+from . import _kernels, _layers, _memory, _onnx_write, interop, training
 from ._params import LiveParams
 from ._validation import (as_batch, as_float_array, as_labels, as_rng, check_dtype, check_ndim,
                           key_difference, param_names, positive_int)
@@ -556,8 +556,8 @@ class Network:
         self.__init__(layers, output=state["output"])
 
     # ---------------------------------------------------- other libraries' models
-    # Façades over modules above this one (nncore/interop.py, nncore/_onnx_write.py),
-    # which build on Network: the public methods and their documentation are here.
+    # Other libraries' models are read and written by nncore/interop.py and
+    # nncore/_onnx_write.py, which work on plain arrays and names.
 
     @classmethod
     def from_sklearn(cls, model):
@@ -606,9 +606,8 @@ class Network:
         >>> bool((mlp.classes_[net.classify(X)] == mlp.predict(X)).all())
         True
         """
-        from . import interop  # upward edge: façade over nncore.interop
-
-        return interop.from_sklearn(cls, model)
+        layers, output = interop.sklearn_layers(model)
+        return cls([Dense(W, b, act) for W, b, act in layers], output=output)
 
     @classmethod
     def from_torch(cls, module):
@@ -654,9 +653,8 @@ class Network:
         >>> bool(np.abs(net.predict(x) - expected).max() <= 1e-5)
         True
         """
-        from . import interop  # upward edge: façade over nncore.interop
-
-        return interop.from_torch(cls, module)
+        layers, output = interop.torch_layers(module)
+        return cls([Dense(W, b, act) for W, b, act in layers], output=output)
 
     def to_onnx(self, path, *, input_name="input", output_name="output"):
         """Write the network to ``path`` as an ONNX model (needs the ``onnx`` package).
@@ -698,8 +696,8 @@ class Network:
         >>> nncore.load_onnx(path)
         Network(sizes=[4, 8, 3], activations=['relu', 'identity'], output='softmax', dtype=float64)
         """
-        from . import _onnx_write  # upward edge: façade over nncore._onnx_write
-
+        if not isinstance(self, Network):  # called on the class with something else
+            raise TypeError(f"net must be a nncore.Network; got {type(self).__name__}")
         return _onnx_write.to_onnx(self, path, input_name=input_name, output_name=output_name)
 
 
