@@ -34,7 +34,8 @@ def _kill_mid_write(path, how):
     block_r, block_w = os.pipe()
     child = subprocess.Popen(
         [sys.executable, "-c", _CHILD, str(ready_w), str(block_r), how, str(path)],
-        pass_fds=(ready_w, block_r))
+        pass_fds=(ready_w, block_r),
+        cwd=os.path.dirname(path))  # not the source checkout: the installed nncore
     os.close(ready_w)
     os.close(block_r)
     try:

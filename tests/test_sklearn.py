@@ -326,6 +326,7 @@ def test_verbose_prints_the_loss(capsys):
                      for i, loss in enumerate(clf.loss_curve_, start=1)]
 
 
-def test_importing_nncore_does_not_import_scikit_learn():
+def test_importing_nncore_does_not_import_scikit_learn(tmp_path):
     code = "import sys, nncore; sys.exit('sklearn' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+    # run outside the source checkout, so that the installed nncore is imported
+    assert subprocess.run([sys.executable, "-c", code], cwd=str(tmp_path)).returncode == 0
