@@ -133,9 +133,13 @@ def test_book_training_loop_through_fit_is_the_hand_written_loop(backend, mnist)
 BOOK_RUNS = {"ch04": ("sigmoid", 0.93), "ch05": ("relu", 0.96)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", sorted(BOOK_RUNS))
-def test_train_neuralnet_full_run_lands_in_the_books_band(backend, mnist, script):
-    """train_neuralnet.py of chapter 4 or 5, whole: 60000 images, 10000 iterations."""
+def test_train_neuralnet_full_run_lands_in_the_books_band(mnist, script):
+    """train_neuralnet.py of chapter 4 or 5, whole: 60000 images, 10000 iterations.
+
+    On the backend nncore chose only (the loop's steps are compared across backends
+    on part of the data above): each run takes tens of seconds."""
     activation, final_floor = BOOK_RUNS[script]
     (x_train, t_train), (x_test, t_test) = mnist
     network = nncore.Network.init([784, 50, 10], activation=activation,

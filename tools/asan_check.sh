@@ -59,7 +59,7 @@ grep -q "build debug: *True" <<< "$info" \
 # but those that train on the full MNIST files for minutes (slow under ASan), those of
 # other libraries' models and optional extras, and the resident-memory test (ASan keeps freed memory in
 # quarantine on purpose).
-NNCORE_TEST_BACKENDS=cython pytest -q -p no:cacheprovider --capture=sys \
+NNCORE_TEST_BACKENDS=cython pytest -q -p no:cacheprovider --capture=sys -m "not slow" \
     -o addopts="--import-mode=importlib" "$OLDPWD/tests" \
     --ignore="$OLDPWD/tests/test_sklearn.py" --ignore="$OLDPWD/tests/test_sklearn_checks.py" \
     --ignore="$OLDPWD/tests/test_interop.py" --ignore="$OLDPWD/tests/test_untrusted_onnx.py" \
