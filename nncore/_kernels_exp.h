@@ -17,64 +17,80 @@
 #include <stdint.h>
 #include <string.h>
 
+/* The constants and the polynomial, shared with the vector form in
+ * _kernels_math.h.  NNCORE_EXP_HORNER_*(p, r) takes p from the leading
+ * coefficient NNCORE_EXP_TOP_* (a scalar or a vector of it) through Horner's
+ * rule: the same operations, so the same roundings, in both forms. */
+#define NNCORE_EXP_LOWEST_D (-708.0)
+#define NNCORE_EXP_SHIFT_D 6755399441055744.0           /* 1.5 * 2^52 */
+#define NNCORE_EXP_LOG2E_D 1.4426950408889634
+#define NNCORE_EXP_LN2_HI_D 6.93147180369123816490e-01
+#define NNCORE_EXP_LN2_LO_D 1.90821492927058770002e-10
+#define NNCORE_EXP_TOP_D (1.0 / 6227020800.0)           /* 1/13! */
+#define NNCORE_EXP_HORNER_D(p, r) do {                                  \
+        (p) = (p) * (r) + 1.0 / 479001600.0;                            \
+        (p) = (p) * (r) + 1.0 / 39916800.0;                             \
+        (p) = (p) * (r) + 1.0 / 3628800.0;                              \
+        (p) = (p) * (r) + 1.0 / 362880.0;                               \
+        (p) = (p) * (r) + 1.0 / 40320.0;                                \
+        (p) = (p) * (r) + 1.0 / 5040.0;                                 \
+        (p) = (p) * (r) + 1.0 / 720.0;                                  \
+        (p) = (p) * (r) + 1.0 / 120.0;                                  \
+        (p) = (p) * (r) + 1.0 / 24.0;                                   \
+        (p) = (p) * (r) + 1.0 / 6.0;                                    \
+        (p) = (p) * (r) + 0.5;                                          \
+        (p) = (p) * (r) + 1.0;                                          \
+        (p) = (p) * (r) + 1.0;                                          \
+    } while (0)
+
+#define NNCORE_EXP_LOWEST_F (-87.0f)
+#define NNCORE_EXP_SHIFT_F 12582912.0f                  /* 1.5 * 2^23 */
+#define NNCORE_EXP_LOG2E_F 1.44269504f
+#define NNCORE_EXP_LN2_HI_F 0.693359375f
+#define NNCORE_EXP_LN2_LO_F (-2.12194440e-4f)
+#define NNCORE_EXP_TOP_F (1.0f / 5040.0f)               /* 1/7! */
+#define NNCORE_EXP_HORNER_F(p, r) do {                                  \
+        (p) = (p) * (r) + 1.0f / 720.0f;                                \
+        (p) = (p) * (r) + 1.0f / 120.0f;                                \
+        (p) = (p) * (r) + 1.0f / 24.0f;                                 \
+        (p) = (p) * (r) + 1.0f / 6.0f;                                  \
+        (p) = (p) * (r) + 0.5f;                                         \
+        (p) = (p) * (r) + 1.0f;                                         \
+        (p) = (p) * (r) + 1.0f;                                         \
+    } while (0)
+
 static inline double nncore_exp_nonpos_d(double x)
 {
-    const double shift = 6755399441055744.0;            /* 1.5 * 2^52 */
-    const double log2e = 1.4426950408889634;
-    const double ln2_hi = 6.93147180369123816490e-01;
-    const double ln2_lo = 1.90821492927058770002e-10;
-    double xc = x < -708.0 ? -708.0 : x;                 /* NaN passes through */
-    double kd = xc * log2e + shift;
-    double k = kd - shift;
-    double r = (xc - k * ln2_hi) - k * ln2_lo;
-    double p = 1.0 / 6227020800.0;                       /* 1/13! */
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
+    double xc = x < NNCORE_EXP_LOWEST_D ? NNCORE_EXP_LOWEST_D : x;   /* NaN passes through */
+    double kd = xc * NNCORE_EXP_LOG2E_D + NNCORE_EXP_SHIFT_D;
+    double k = kd - NNCORE_EXP_SHIFT_D;
+    double r = (xc - k * NNCORE_EXP_LN2_HI_D) - k * NNCORE_EXP_LN2_LO_D;
+    double p = NNCORE_EXP_TOP_D;
+    NNCORE_EXP_HORNER_D(p, r);
     uint64_t bits;
     memcpy(&bits, &kd, sizeof bits);                     /* low bits hold k */
     bits = (bits + 1023) << 52;                          /* 2^k, k in [-1022, 0] */
     double scale;
     memcpy(&scale, &bits, sizeof scale);
     double res = p * scale;
-    return x < -708.0 ? 0.0 : res;
+    return x < NNCORE_EXP_LOWEST_D ? 0.0 : res;
 }
 
 static inline float nncore_exp_nonpos_f(float x)
 {
-    const float shift = 12582912.0f;                     /* 1.5 * 2^23 */
-    const float log2e = 1.44269504f;
-    const float ln2_hi = 0.693359375f;
-    const float ln2_lo = -2.12194440e-4f;
-    float xc = x < -87.0f ? -87.0f : x;
-    float kd = xc * log2e + shift;
-    float k = kd - shift;
-    float r = (xc - k * ln2_hi) - k * ln2_lo;
-    float p = 1.0f / 5040.0f;
-    p = p * r + 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
+    float xc = x < NNCORE_EXP_LOWEST_F ? NNCORE_EXP_LOWEST_F : x;
+    float kd = xc * NNCORE_EXP_LOG2E_F + NNCORE_EXP_SHIFT_F;
+    float k = kd - NNCORE_EXP_SHIFT_F;
+    float r = (xc - k * NNCORE_EXP_LN2_HI_F) - k * NNCORE_EXP_LN2_LO_F;
+    float p = NNCORE_EXP_TOP_F;
+    NNCORE_EXP_HORNER_F(p, r);
     uint32_t bits;
     memcpy(&bits, &kd, sizeof bits);
     bits = (bits + 127) << 23;                           /* 2^k, k in [-126, 0] */
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     float res = p * scale;
-    return x < -87.0f ? 0.0f : res;
+    return x < NNCORE_EXP_LOWEST_F ? 0.0f : res;
 }
 
 #endif

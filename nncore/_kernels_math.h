@@ -27,48 +27,26 @@ ALWAYS_INLINE V FN(select)(VI mask, V a, V b)
 ALWAYS_INLINE V FN(exp_nonpos)(V x)
 {
 #if TYPE_IS_DOUBLE
-    const V lowest = SPLAT(-708.0), shift = SPLAT(6755399441055744.0); /* 1.5 * 2^52 */
-    const V log2e = SPLAT(1.4426950408889634);
-    const V ln2_hi = SPLAT(6.93147180369123816490e-01);
-    const V ln2_lo = SPLAT(1.90821492927058770002e-10);
+    const V lowest = SPLAT(NNCORE_EXP_LOWEST_D), shift = SPLAT(NNCORE_EXP_SHIFT_D);
+    const V log2e = SPLAT(NNCORE_EXP_LOG2E_D);
+    const V ln2_hi = SPLAT(NNCORE_EXP_LN2_HI_D), ln2_lo = SPLAT(NNCORE_EXP_LN2_LO_D);
+#else
+    const V lowest = SPLAT(NNCORE_EXP_LOWEST_F), shift = SPLAT(NNCORE_EXP_SHIFT_F);
+    const V log2e = SPLAT(NNCORE_EXP_LOG2E_F);
+    const V ln2_hi = SPLAT(NNCORE_EXP_LN2_HI_F), ln2_lo = SPLAT(NNCORE_EXP_LN2_LO_F);
+#endif
     const VI below = x < lowest;                 /* NaN compares false: stays NaN */
     const V xc = FN(select)(below, lowest, x);
     const V kd = xc * log2e + shift;             /* low bits hold k */
     const V k = kd - shift;
     const V r = (xc - k * ln2_hi) - k * ln2_lo;
-    V p = SPLAT(1.0 / 6227020800.0);             /* 1/13! */
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
+#if TYPE_IS_DOUBLE
+    V p = SPLAT(NNCORE_EXP_TOP_D);
+    NNCORE_EXP_HORNER_D(p, r);
     const V scale = (V)(((VI)kd + 1023) << 52);  /* 2^k, k in [-1022, 0] */
 #else
-    const V lowest = SPLAT(-87.0f), shift = SPLAT(12582912.0f);       /* 1.5 * 2^23 */
-    const V log2e = SPLAT(1.44269504f);
-    const V ln2_hi = SPLAT(0.693359375f);
-    const V ln2_lo = SPLAT(-2.12194440e-4f);
-    const VI below = x < lowest;
-    const V xc = FN(select)(below, lowest, x);
-    const V kd = xc * log2e + shift;
-    const V k = kd - shift;
-    const V r = (xc - k * ln2_hi) - k * ln2_lo;
-    V p = SPLAT(1.0f / 5040.0f);
-    p = p * r + 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
+    V p = SPLAT(NNCORE_EXP_TOP_F);
+    NNCORE_EXP_HORNER_F(p, r);
     const V scale = (V)(((VI)kd + 127) << 23);   /* 2^k, k in [-126, 0] */
 #endif
     return FN(select)(below, SPLAT(0), p * scale);
