@@ -90,18 +90,22 @@ def _train(args):
                       weight_decay=args.weight_decay)
     seconds = time.perf_counter() - start
     accuracy = net.accuracy(xt, tt)
+    kept = args.out and not history.interrupted
     if args.out and history.interrupted:
         print(f"training interrupted: {args.out} was not written (an earlier file there is kept)",
               file=sys.stderr)
-        args.out = None
-    if args.out:
+    if kept:
         net.save(args.out)
     print(f"network:       {net}")
     print(f"epochs:        {history.epochs}{' (interrupted)' if history.interrupted else ''}")
     print(f"training time: {seconds:.1f} s")
     print(f"test accuracy: {accuracy:.4f}")
-    print(f"saved to:      {args.out}" if args.out else
-          "saved to:      nowhere: the model is not kept (give --out PATH to save it)")
+    if kept:
+        print(f"saved to:      {args.out}")
+    elif args.out:
+        print(f"saved to:      nowhere: training was interrupted, {args.out} was not written")
+    else:
+        print("saved to:      nowhere: the model is not kept (give --out PATH to save it)")
     return 130 if history.interrupted else 0
 
 

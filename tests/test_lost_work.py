@@ -68,4 +68,8 @@ def test_interrupted_training_does_not_replace_the_model(tmp_path, mnist_dir, mo
                      "--data-home", mnist_dir, "--quiet"])
     assert code == 130
     assert path.read_bytes() == before
-    assert "was not written" in capsys.readouterr().err
+    out = capsys.readouterr()
+    assert "was not written" in out.err
+    # the summary does not tell a user who gave --out to give --out
+    assert f"training was interrupted, {path} was not written" in out.out
+    assert "give --out" not in out.out
