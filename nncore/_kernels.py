@@ -69,6 +69,7 @@ BACKEND = "python" if impl is _kernels_py else "cython"
 #: Activation and loss codes, as both kernel modules take them (a test checks they agree).
 ACTIVATION_CODES = _kernels_py.ACTIVATION_CODES
 LOSS_CODES = _kernels_py.LOSS_CODES
+UPDATE_CODES = _kernels_py.UPDATE_CODES
 
 SIMD_REQUESTED = _environment.simd()
 if BACKEND == "cython":

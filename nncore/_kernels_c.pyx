@@ -301,6 +301,49 @@ cdef inline void _adam(Kernels k, floating *p, const floating *g, floating *m, f
         k.adam_d(p, g, m, v, n, lr_t, beta1, beta2, eps)
 
 
+# Optimizer codes of the fused training step, shared with nncore/_kernels_py.py.
+cdef enum:
+    UPDATE_NONE = 0
+    UPDATE_SGD = 1
+    UPDATE_MOMENTUM = 2
+    UPDATE_ADAGRAD = 3
+    UPDATE_RMSPROP = 4
+    UPDATE_ADAM = 5
+
+UPDATE_CODES = {"sgd": UPDATE_SGD, "momentum": UPDATE_MOMENTUM, "adagrad": UPDATE_ADAGRAD,
+                "rmsprop": UPDATE_RMSPROP, "adam": UPDATE_ADAM}
+
+
+cdef void _update_param(Kernels k, int update, floating *p, floating *g, floating *s1,
+                        floating *s2, Py_ssize_t n, const double *h, double decay,
+                        bint nesterov) noexcept nogil:
+    """One optimizer step on one parameter, as nncore/optimizers.py takes it: the
+    weight decay added to the gradient (g += decay * p), the level's update
+    kernel with the scalars ``h``, then Nesterov's look-ahead for momentum."""
+    cdef Py_ssize_t i
+    cdef floating c = <floating>decay, a
+    if n == 0:
+        return
+    if decay != 0:
+        for i in range(n):
+            g[i] = g[i] + c * p[i]
+    if update == UPDATE_SGD:
+        _sgd(k, p, g, n, h[0])
+    elif update == UPDATE_MOMENTUM:
+        _momentum(k, p, g, s1, n, h[0], h[1])
+        if nesterov:
+            c = <floating>(h[1] - 1.0)
+            a = <floating>h[0]
+            for i in range(n):
+                p[i] = p[i] + (c * s1[i] - a * g[i])
+    elif update == UPDATE_ADAGRAD:
+        _adagrad(k, p, g, s1, n, h[0], h[1])
+    elif update == UPDATE_RMSPROP:
+        _rmsprop(k, p, g, s1, n, h[0], h[1], h[2])
+    elif update == UPDATE_ADAM:
+        _adam(k, p, g, s1, s2, n, h[0], h[1], h[2], h[3])
+
+
 # ---------------------------------------------------------------- row helpers
 
 cdef void _softmax(Kernels k, const floating *src, floating *dst,
@@ -786,13 +829,19 @@ cdef double _backprop(Kernels k, const floating *x, Py_ssize_t n, const floating
                       int n_layers, int out_act, int loss, const floating *t,
                       const long long *labels, floating **zs, floating **dWs,
                       floating **dbs, floating *d_cur, floating *d_next, floating *trans,
-                      const floating *zeros, int threads) noexcept nogil:
+                      const floating *zeros, int threads, int update, floating **s1,
+                      floating **s2, const double *h, double decay,
+                      bint nesterov) noexcept nogil:
     """Forward pass keeping each layer's output, then the backward pass.
 
     Both products of the backward pass go through the register-blocked dense
     kernel with one operand transposed into ``trans``:
     dW = zin^T @ delta and delta_below = delta @ W^T.  Every product's rows are
     shared among ``threads`` threads (the same result on any number).
+
+    With an ``update`` code, each layer's W and b then take the optimizer's step
+    (_update_param; state arrays ``s1``/``s2`` per parameter, W before b) as soon
+    as the pass below no longer reads them, while their gradients are in cache.
     """
     cdef int l
     cdef Py_ssize_t i, j, n_in, n_out
@@ -835,14 +884,51 @@ cdef double _backprop(Kernels k, const floating *x, Py_ssize_t n, const floating
             tmp = d_cur
             d_cur = d_next
             d_next = tmp
+        if update != UPDATE_NONE:
+            _update_param(k, update, <floating *>Ws[l], dWs[l], s1[2 * l], s2[2 * l],
+                          n_in * n_out, h, decay, nesterov)
+            _update_param(k, update, <floating *>bs[l], dbs[l], s1[2 * l + 1], s2[2 * l + 1],
+                          n_out, h, 0, nesterov)
         l -= 1
     return total / n
+
+
+cdef void *_state_data(object array, bint double_precision, Py_ssize_t size) except? NULL:
+    """Address of an optimizer state array the step writes: checked here, since
+    optimizers' state dicts are public (a wrong array is an error, never a write
+    out of bounds)."""
+    cdef double[::1] d
+    cdef float[::1] f
+    if (type(array) is not _ndarray or not array.flags.c_contiguous
+            or array.dtype != (_dtype_f64 if double_precision else _dtype_f32)
+            or array.size != size):
+        raise ValueError(f"an optimizer state array must be a C-contiguous "
+                         f"{'float64' if double_precision else 'float32'} array of "
+                         f"{size} values, like its parameter")
+    if size == 0:
+        return NULL
+    if double_precision:
+        d = array.reshape(-1)
+        return &d[0]
+    f = array.reshape(-1)
+    return &f[0]
 
 
 def gradient(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs, list dWs,
              list dbs):
     """Backpropagation for one batch: fills dWs and dbs, returns the mean loss."""
-    cdef Py_ssize_t n = x.shape[0], L = len(Ws), l, width = 1, trans = 1
+    return train_step(Ws, bs, acts, out_act, loss, x, t, zs, dWs, dbs)
+
+
+def train_step(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs, list dWs,
+               list dbs, int update=UPDATE_NONE, list states=None, tuple scalars=(),
+               double weight_decay=0.0, bint nesterov=False):
+    """gradient(), then with an ``update`` code (UPDATE_CODES) one optimizer step on
+    every W and b in the same call: ``states`` holds, per parameter (W1, b1, W2, ...),
+    its state arrays (none for sgd, v for momentum, h for adagrad and rmsprop, m
+    and v for adam); ``scalars`` are the update kernel's (lr, ...) and Adam's lr_t
+    first; ``weight_decay`` is added times W to each W's gradient (which keeps it)."""
+    cdef Py_ssize_t n = x.shape[0], L = len(Ws), l, width = 1, trans = 1, size, i
     cdef bint dbl = x.dtype.itemsize == 8
     cdef const long long[::1] lab
     cdef const long long *labels = NULL
@@ -852,73 +938,128 @@ def gradient(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs, 
     cdef int *codes
     cdef void *work
     cdef const void *xp
-    cdef double result
+    cdef double result = 0.0
+    cdef double h[4]
     cdef int threads
     cdef Kernels k = nncore_active()
-    if n == 0:
-        for d in dWs + dbs:
-            d[...] = 0
-        return 0.0
+    cdef int need = (0 if update == UPDATE_NONE or update == UPDATE_SGD else
+                     2 if update == UPDATE_ADAM else 1)
+    if update < UPDATE_NONE or update > UPDATE_ADAM:
+        raise ValueError(f"unknown update code {update}")
+    if update != UPDATE_NONE:
+        if states is None or len(states) != 2 * L:
+            raise ValueError(f"states must hold one entry per parameter ({2 * L})")
+        if len(scalars) != (1, 2, 2, 3, 4)[update - 1]:
+            raise ValueError(f"update {update} takes {(1, 2, 2, 3, 4)[update - 1]} scalars; "
+                             f"got {len(scalars)}")
+    for i in range(4):
+        h[i] = scalars[i] if i < len(scalars) else 0.0
     if loss == LOSS_CE:
         lab = t
-        labels = &lab[0]
-    else:
+        if n:
+            labels = &lab[0]
+    elif n:
         tp = _data(t, dbl)
-    ptrs = <void **>malloc(5 * L * sizeof(void *))
+    ptrs = <void **>malloc(9 * L * sizeof(void *))
     sizes = <Py_ssize_t *>malloc((L + 1) * sizeof(Py_ssize_t))
     codes = <int *>malloc(L * sizeof(int))
     if not (ptrs and sizes and codes):
         free(ptrs); free(sizes); free(codes)
         raise MemoryError()
+    work = NULL
     try:
         _layer_table(Ws, bs, acts, dbl, <const void **>ptrs, <const void **>(ptrs + L), sizes,
                      codes)
+        for l in range(L):
+            ptrs[2 * L + l] = <void *>_data(zs[l], dbl)
+            ptrs[3 * L + l] = <void *>_data(dWs[l], dbl)
+            ptrs[4 * L + l] = <void *>_data(dbs[l], dbl)
+            if sizes[l + 1] > width:
+                width = sizes[l + 1]
+            if sizes[l] > width:
+                width = sizes[l]
+            # the transposed operand: zin^T (n_in x n) or W^T (n_out x n_in)
+            if sizes[l] * n > trans:
+                trans = sizes[l] * n
+            if sizes[l] * sizes[l + 1] > trans:
+                trans = sizes[l] * sizes[l + 1]
+        for i in range(2 * L):  # state arrays: s1 at ptrs + 5L, s2 at ptrs + 7L
+            ptrs[5 * L + i] = NULL
+            ptrs[7 * L + i] = NULL
+            if update == UPDATE_NONE:
+                continue
+            size = (sizes[i // 2] * sizes[i // 2 + 1]) if i % 2 == 0 else sizes[i // 2 + 1]
+            entry = states[i]
+            if len(entry) != need:
+                raise ValueError(f"update {update} takes {need} state arrays per parameter; "
+                                 f"got {len(entry)}")
+            if need > 0:
+                ptrs[5 * L + i] = _state_data(entry[0], dbl, size)
+            if need > 1:
+                ptrs[7 * L + i] = _state_data(entry[1], dbl, size)
+            if update != UPDATE_NONE:  # the parameters themselves are written: writeable
+                _state_data(Ws[i // 2] if i % 2 == 0 else bs[i // 2], dbl, size)
+        # two deltas (n x width), one transposed operand, then zeros for the bias
+        work = malloc((2 * n * width + trans + width) * (8 if dbl else 4))
+        if work == NULL:
+            raise MemoryError()
     except BaseException:
         free(ptrs); free(sizes); free(codes)
         raise
-    for l in range(L):
-        ptrs[2 * L + l] = <void *>_data(zs[l], dbl)
-        ptrs[3 * L + l] = <void *>_data(dWs[l], dbl)
-        ptrs[4 * L + l] = <void *>_data(dbs[l], dbl)
-        if sizes[l + 1] > width:
-            width = sizes[l + 1]
-        if sizes[l] > width:
-            width = sizes[l]
-        # the transposed operand: zin^T (n_in x n) or W^T (n_out x n_in)
-        if sizes[l] * n > trans:
-            trans = sizes[l] * n
-        if sizes[l] * sizes[l + 1] > trans:
-            trans = sizes[l] * sizes[l + 1]
-    # two deltas (n x width), one transposed operand, then zeros for the bias
-    work = malloc((2 * n * width + trans + width) * (8 if dbl else 4))
-    if work == NULL:
-        free(ptrs); free(sizes); free(codes)
-        raise MemoryError()
     if dbl:
         memset(<double *>work + 2 * n * width + trans, 0, width * 8)
     else:
         memset(<float *>work + 2 * n * width + trans, 0, width * 4)
-    xp = _data(x, dbl)
+    xp = _data(x, dbl) if n else NULL
     threads = _num_threads
-    if threads > 1 and _team_guard is not None:
+    if threads > 1 and _team_guard is not None and n:
         threads = max(1, min(threads, <int>_team_guard(threads)))
     with nogil:
-        if dbl:
+        if n == 0:  # zero gradients (and the optimizer's step with them)
+            for l in range(L):
+                size = sizes[l] * sizes[l + 1]
+                if ptrs[3 * L + l] != NULL:
+                    memset(ptrs[3 * L + l], 0, size * (8 if dbl else 4))
+                if ptrs[4 * L + l] != NULL:
+                    memset(ptrs[4 * L + l], 0, sizes[l + 1] * (8 if dbl else 4))
+        if n == 0 and update != UPDATE_NONE:
+            for l in range(L):
+                if dbl:
+                    _update_param(k, update, <double *>ptrs[l], <double *>ptrs[3 * L + l],
+                                  <double *>ptrs[5 * L + 2 * l], <double *>ptrs[7 * L + 2 * l],
+                                  sizes[l] * sizes[l + 1], h, weight_decay, nesterov)
+                    _update_param(k, update, <double *>ptrs[L + l], <double *>ptrs[4 * L + l],
+                                  <double *>ptrs[5 * L + 2 * l + 1],
+                                  <double *>ptrs[7 * L + 2 * l + 1], sizes[l + 1], h, 0,
+                                  nesterov)
+                else:
+                    _update_param(k, update, <float *>ptrs[l], <float *>ptrs[3 * L + l],
+                                  <float *>ptrs[5 * L + 2 * l], <float *>ptrs[7 * L + 2 * l],
+                                  sizes[l] * sizes[l + 1], h, weight_decay, nesterov)
+                    _update_param(k, update, <float *>ptrs[L + l], <float *>ptrs[4 * L + l],
+                                  <float *>ptrs[5 * L + 2 * l + 1],
+                                  <float *>ptrs[7 * L + 2 * l + 1], sizes[l + 1], h, 0,
+                                  nesterov)
+        elif n and dbl:
             result = _backprop(k, <const double *>xp, n, <const double **>ptrs,
                                <const double **>(ptrs + L), sizes, codes, <int>L, out_act,
                                loss, <const double *>tp, labels, <double **>(ptrs + 2 * L),
                                <double **>(ptrs + 3 * L), <double **>(ptrs + 4 * L),
                                <double *>work, <double *>work + n * width,
                                <double *>work + 2 * n * width,
-                               <double *>work + 2 * n * width + trans, threads)
-        else:
+                               <double *>work + 2 * n * width + trans, threads, update,
+                               <double **>(ptrs + 5 * L), <double **>(ptrs + 7 * L), h,
+                               weight_decay, nesterov)
+        elif n:
             result = _backprop(k, <const float *>xp, n, <const float **>ptrs,
                                <const float **>(ptrs + L), sizes, codes, <int>L, out_act,
                                loss, <const float *>tp, labels, <float **>(ptrs + 2 * L),
                                <float **>(ptrs + 3 * L), <float **>(ptrs + 4 * L),
                                <float *>work, <float *>work + n * width,
                                <float *>work + 2 * n * width,
-                               <float *>work + 2 * n * width + trans, threads)
+                               <float *>work + 2 * n * width + trans, threads, update,
+                               <float **>(ptrs + 5 * L), <float **>(ptrs + 7 * L), h,
+                               weight_decay, nesterov)
     free(work)
     free(ptrs)
     free(sizes)

@@ -240,6 +240,41 @@ def gradient(Ws, bs, acts, out_act, loss, x, t, zs, dWs, dbs):
     return total / n
 
 
+
+# Optimizer codes of the fused training step (train_step), shared with the compiled twin.
+UPDATE_CODES = {"sgd": 1, "momentum": 2, "adagrad": 3, "rmsprop": 4, "adam": 5}
+_STATES = (0, 0, 1, 1, 1, 2)   # state arrays per parameter, by code
+
+
+def train_step(Ws, bs, acts, out_act, loss, x, t, zs, dWs, dbs, update=0, states=None,
+               scalars=(), weight_decay=0.0, nesterov=False):
+    """gradient(), then with an ``update`` code (UPDATE_CODES) one optimizer step on
+    every W and b: ``states`` holds per parameter (W1, b1, W2, ...) its state arrays,
+    ``scalars`` the update's (lr, ...), ``weight_decay`` is added times W to each W's
+    gradient.  The step of nncore/optimizers.py, parameter by parameter."""
+    if not 0 <= update <= 5:
+        raise ValueError(f"unknown update code {update}")
+    value = gradient(Ws, bs, acts, out_act, loss, x, t, zs, dWs, dbs)
+    if update:
+        step = (None, sgd_update, momentum_update, adagrad_update, rmsprop_update,
+                adam_update)[update]
+        if states is None or len(states) != 2 * len(Ws):
+            raise ValueError(f"states must hold one entry per parameter ({2 * len(Ws)})")
+        for i, (p, g) in enumerate(pair for layer in zip(zip(Ws, dWs), zip(bs, dbs))
+                                   for pair in layer):
+            state = tuple(states[i])
+            if len(state) != _STATES[update] or any(
+                    type(s) is not np.ndarray or s.dtype != p.dtype or s.size != p.size
+                    or not s.flags.c_contiguous for s in state):
+                raise ValueError("an optimizer state array must be a C-contiguous array of "
+                                 "the parameter's dtype and size")
+            if weight_decay and i % 2 == 0:
+                g += weight_decay * p
+            step(p.reshape(-1), g.reshape(-1), *(s.reshape(-1) for s in state), *scalars)
+            if nesterov:
+                p += (scalars[1] - 1.0) * state[0].reshape(p.shape) - scalars[0] * g
+    return value
+
 # ---------------------------------------------------------------- optimizer steps
 #
 # One step of each optimizer on one parameter, in place: p, g and the state

@@ -15,11 +15,25 @@ _EPS = 1e-7
 
 
 def _state(store, key, p):
-    """The optimizer's array for ``key`` (zeros like ``p`` the first time)."""
+    """The optimizer's array for ``key`` (zeros like ``p`` the first time).
+
+    The state dicts are public: an array put there by hand must be one the step can
+    take in place (the kernels write it as an array of p's size)."""
     state = store.get(key)
     if state is None:
-        state = store[key] = np.zeros_like(p)
+        state = store[key] = np.zeros_like(p, order="C")
+    elif not (isinstance(state, np.ndarray) and state.shape == p.shape
+              and state.dtype == p.dtype and state.flags.writeable):
+        raise ValueError(f"optimizer state for {key!r} must be a writeable array of shape "
+                         f"{p.shape} and dtype {p.dtype}, like the parameter; got "
+                         f"{_describe(state)}")
     return state
+
+
+def _describe(a):
+    if isinstance(a, np.ndarray):
+        return f"shape {a.shape}, dtype {a.dtype}" + ("" if a.flags.writeable else ", read-only")
+    return type(a).__name__
 
 
 def _apply(step, arrays, *scalars):
@@ -68,8 +82,33 @@ class Optimizer:
         ``Network.fit`` reuses its gradient arrays from one step to the next: a
         subclass that keeps gradients for later must copy them.
         """
-        for key, g in self._grads(params, grads).items():
+        grads = self._grads(params, grads)
+        self._states(params)  # all checked before any parameter changes
+        for key, g in grads.items():
             self._step(key, params[key], g)
+
+    # The state dicts (attribute names) and the training kernel's name for this update.
+    _stores = ()
+    _kernel = None
+
+    def _states(self, params):
+        """Each parameter's state arrays (in params' order), made or checked."""
+        return [tuple(_state(getattr(self, store), key, p) for store in self._stores)
+                for key, p in params.items()]
+
+    def _kernel_step(self, params):
+        """This step as the training kernel takes it, in the same call as the gradient:
+        ``(update name, state arrays per parameter in params' order, scalars,
+        weight_decay, nesterov)``, counting the step as :meth:`update` does; or None
+        for a subclass (it may change ``update``), which ``fit`` then calls."""
+        if type(self) not in _BY_NAME.values():
+            return None
+        states = self._states(params)
+        if not all(type(a) is np.ndarray and a.flags.c_contiguous for a in params.values()) \
+                or not all(type(a) is np.ndarray and a.flags.c_contiguous
+                           for state in states for a in state):
+            return None  # (state put there by hand) update's NumPy path takes any layout
+        return self._kernel, states, self._scalars(), self.weight_decay, False
 
     def __repr__(self):
         extra = "".join(f", {k}={v!r}" for k, v in self._hyper().items())
@@ -92,8 +131,13 @@ class SGD(Optimizer):
     def __init__(self, lr=0.01, weight_decay=0.0):
         super().__init__(lr, weight_decay)
 
+    _kernel = "sgd"
+
+    def _scalars(self):
+        return (self.lr,)
+
     def _step(self, key, p, g):
-        _apply("sgd_update", (p, g), self.lr)
+        _apply("sgd_update", (p, g), *self._scalars())
 
 
 class Momentum(Optimizer):
@@ -128,9 +172,19 @@ class Momentum(Optimizer):
     def _hyper(self):
         return {"momentum": self.momentum, "nesterov": self.nesterov}
 
+    _stores = ("v",)
+    _kernel = "momentum"
+
+    def _scalars(self):
+        return (self.lr, self.momentum)
+
+    def _kernel_step(self, params):
+        step = super()._kernel_step(params)
+        return step and step[:4] + (self.nesterov,)
+
     def _step(self, key, p, g):
         v = _state(self.v, key, p)
-        _apply("momentum_update", (p, g, v), self.lr, self.momentum)
+        _apply("momentum_update", (p, g, v), *self._scalars())
         if self.nesterov:  # the kernel added v; the look-ahead step is momentum * v - lr * g
             p += (self.momentum - 1.0) * v - self.lr * g
 
@@ -149,8 +203,14 @@ class AdaGrad(Optimizer):
         super().__init__(lr, weight_decay)
         self.h = {}
 
+    _stores = ("h",)
+    _kernel = "adagrad"
+
+    def _scalars(self):
+        return (self.lr, _EPS)
+
     def _step(self, key, p, g):
-        _apply("adagrad_update", (p, g, _state(self.h, key, p)), self.lr, _EPS)
+        _apply("adagrad_update", (p, g, _state(self.h, key, p)), *self._scalars())
 
 
 class RMSprop(Optimizer):
@@ -173,9 +233,14 @@ class RMSprop(Optimizer):
     def _hyper(self):
         return {"decay_rate": self.decay_rate}
 
+    _stores = ("h",)
+    _kernel = "rmsprop"
+
+    def _scalars(self):
+        return (self.lr, self.decay_rate, _EPS)
+
     def _step(self, key, p, g):
-        _apply("rmsprop_update", (p, g, _state(self.h, key, p)), self.lr, self.decay_rate,
-               _EPS)
+        _apply("rmsprop_update", (p, g, _state(self.h, key, p)), *self._scalars())
 
 
 class Adam(Optimizer):
@@ -205,14 +270,23 @@ class Adam(Optimizer):
     def _hyper(self):
         return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
 
-    def update(self, params, grads):
-        grads = self._grads(params, grads)
+    _stores = ("m", "v")
+    _kernel = "adam"
+
+    def _scalars(self):
+        """The step's scalars, counting the step: lr_t (the bias-corrected rate) first."""
         self.iter += 1
         lr_t = self.lr * np.sqrt(1.0 - self.beta2 ** self.iter) / (1.0 - self.beta1 ** self.iter)
+        return (float(lr_t), self.beta1, self.beta2, self.eps)
+
+    def update(self, params, grads):
+        grads = self._grads(params, grads)
+        self._states(params)
+        scalars = self._scalars()
         for key, g in grads.items():
             p = params[key]
             _apply("adam_update", (p, g, _state(self.m, key, p), _state(self.v, key, p)),
-                   float(lr_t), self.beta1, self.beta2, self.eps)
+                   *scalars)
 
 
 _BY_NAME = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSprop,

@@ -26,6 +26,7 @@ LOSSES = {
 _DEFAULT_LOSS = {"softmax": "cross_entropy", "identity": "mse", "sigmoid": "binary_cross_entropy"}
 _CODES = _kernels.ACTIVATION_CODES
 _LOSS_CODES = _kernels.LOSS_CODES
+_UPDATE_CODES = _kernels.UPDATE_CODES
 
 
 def resolve_loss(net, loss):
@@ -72,12 +73,17 @@ def prepare_batch(net, x, t, loss, cast=True):
     return x, np.ascontiguousarray(t_arr)
 
 
-def backprop(net, x, t, loss, buffers=None):
+def backprop(net, x, t, loss, buffers=None, optimizer=None):
     """(mean loss, gradient dict, last layer's output) for a prepared batch.
 
     ``buffers``, when given, is a dict kept between calls (by ``fit``): the
     layer outputs and gradients are written into the same arrays each time
     instead of new ones, so the returned arrays are only valid until the next call.
+
+    With an ``optimizer``, its step is taken too: a built-in optimizer's in the
+    same kernel call, while each layer's gradient is in cache (the gradients then
+    include the weight decay); any other's by its ``update``.  The output is the
+    one before the step.
     """
     sizes = net.sizes  # checks the layers again if any was assigned to
     Ws, bs, acts = net._kernel_arrays()
@@ -103,12 +109,24 @@ def backprop(net, x, t, loss, buffers=None):
         buffers["dWs"] = [np.empty_like(W) for W in Ws]
         buffers["dbs"] = [np.empty_like(b) for b in bs]
     dWs, dbs = buffers["dWs"], buffers["dbs"]
-    value = _kernels.impl.gradient(Ws, bs, acts, _CODES[net.output], _LOSS_CODES[loss], x, t,
-                                   zs, dWs, dbs)
+    step = None
+    if optimizer is not None:
+        params = net.params
+        step = optimizer._kernel_step(params)
+    if step is None:
+        value = _kernels.impl.gradient(Ws, bs, acts, _CODES[net.output], _LOSS_CODES[loss], x,
+                                       t, zs, dWs, dbs)
+    else:
+        update, states, scalars, weight_decay, nesterov = step
+        value = _kernels.impl.train_step(Ws, bs, acts, _CODES[net.output], _LOSS_CODES[loss],
+                                         x, t, zs, dWs, dbs, _UPDATE_CODES[update], states,
+                                         scalars, weight_decay, nesterov)
     grads = {}
     for i, (dW, db) in enumerate(zip(dWs, dbs), start=1):
         grads[f"W{i}"] = dW
         grads[f"b{i}"] = db
+    if optimizer is not None and step is None:
+        optimizer.update(params, grads)
     return value, grads, zs[-1]
 
 
@@ -362,8 +380,7 @@ def fit(net, x, t, epochs=10, batch_size=100, optimizer="sgd", lr=None, loss=Non
                     idx = order[b * batch_size:(b + 1) * batch_size]
                 xb = np.ascontiguousarray(x[idx], dtype=net.dtype)
                 tb = t[idx]
-                value, grads, out = backprop(net, xb, tb, loss, buffers)
-                opt.update(net.params, grads)
+                value, _, out = backprop(net, xb, tb, loss, buffers, opt)
                 done += len(idx)
                 total_loss += value * len(idx)
                 history.batch_loss.append(value)

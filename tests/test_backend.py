@@ -44,6 +44,8 @@ def test_requested_backend_is_running():
 def test_activation_codes_agree():
     for module in KERNEL_MODULES.values():
         assert module.ACTIVATION_CODES == _kernels_py.ACTIVATION_CODES
+        assert module.LOSS_CODES == _kernels_py.LOSS_CODES
+        assert module.UPDATE_CODES == _kernels_py.UPDATE_CODES
 
 
 def test_kernel_modules_have_the_same_names():

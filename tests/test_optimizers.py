@@ -17,6 +17,8 @@ OPTIMIZERS = {
     "Adam": lambda: nncore.Adam(lr=0.01),
     "Adam+decay": lambda: nncore.Adam(lr=0.01, weight_decay=0.1),
     "Adam+eps": lambda: nncore.Adam(lr=0.01, eps=1e-8),
+    "SGD+decay": lambda: nncore.SGD(lr=0.1, weight_decay=0.05),
+    "Nesterov+decay": lambda: nncore.Momentum(lr=0.1, nesterov=True, weight_decay=0.05),
 }
 
 
@@ -111,3 +113,103 @@ def test_nesterov_must_be_a_bool():
     with pytest.raises(TypeError, match="nesterov must be True or False"):
         nncore.Momentum(nesterov="yes")
     assert "nesterov=True" in repr(nncore.Momentum(nesterov=True))
+
+
+# ---------------------------------------------------------------- the fused training step
+
+def _fit_and_by_hand(make, dtype, activation="relu", output="softmax"):
+    """fit (the optimizer's step inside the training kernel) and the same steps taken
+    by hand (gradient(), then update()), from the same start."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((23, 6)).astype(dtype)
+    t = rng.integers(0, 3, 23)
+    sizes = [6, 9, 4, 3]
+    fitted = nncore.Network.init(sizes, activation=activation, output=output, dtype=dtype,
+                                 rng=1)
+    by_hand = nncore.Network.init(sizes, activation=activation, output=output, dtype=dtype,
+                                  rng=1)
+    history = fitted.fit(x, t, epochs=2, batch_size=5, optimizer=make(), rng=4,
+                         progress=False)
+    opt, order_rng, losses = make(), np.random.default_rng(4), []
+    for _ in range(2):
+        order = order_rng.permutation(23)
+        for start in range(0, 23, 5):
+            idx = order[start:start + 5]
+            losses.append(by_hand.loss(x[idx], t[idx]))
+            opt.update(by_hand.params, by_hand.gradient(x[idx], t[idx]))
+    return fitted, by_hand, history, losses
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_fit_steps_inside_the_kernel_as_update_does(name, dtype, backend):
+    """Every built-in optimizer, with weight decay and Nesterov's step too: the fused
+    step leaves every weight bit for bit where gradient() + update() do, on a
+    three-layer network (each layer is updated while the layers below still
+    need the gradient pass)."""
+    fitted, by_hand, history, losses = _fit_and_by_hand(OPTIMIZERS[name], dtype)
+    for key, value in fitted.params.items():
+        assert value.dtype == dtype
+        np.testing.assert_array_equal(value, by_hand.params[key], err_msg=key)
+    np.testing.assert_allclose(history.batch_loss, losses, rtol=1e-5 if dtype == np.float32
+                               else 1e-12)
+
+
+def test_a_subclassed_optimizer_is_called_by_fit(dtype, backend):
+    """A subclass may change update(): fit calls it instead of the fused step."""
+    calls = []
+
+    class Counting(nncore.SGD):
+        def update(self, params, grads):
+            calls.append(sorted(grads))
+            super().update(params, grads)
+
+    fitted, by_hand, _, _ = _fit_and_by_hand(lambda: Counting(lr=0.1), dtype)
+    assert len(calls) == 2 * 2 * 5 and calls[0] == ["W1", "W2", "W3", "b1", "b2", "b3"]
+    for key, value in fitted.params.items():
+        np.testing.assert_array_equal(value, by_hand.params[key])
+
+
+def _read_only(shape):
+    a = np.zeros(shape)
+    a.flags.writeable = False
+    return a
+
+
+@pytest.mark.parametrize("bad", [lambda: np.zeros(3), lambda: np.zeros(15),
+                                 lambda: np.zeros((5, 3)), lambda: np.zeros((3, 5), np.float32),
+                                 lambda: np.zeros((3, 5), np.int64), lambda: _read_only((3, 5)),
+                                 lambda: "zeros"],
+                         ids=["short", "flat", "transposed", "float32", "int64", "read-only",
+                              "str"])
+def test_a_wrong_state_array_is_refused_not_written(bad, backend):
+    """Optimizer state dicts are public: a state array that does not match its
+    parameter is a ValueError in fit (the fused step) and in update(), never a
+    write out of its bounds; the weights are left as they were."""
+    net = nncore.Network.init([4, 3, 5], rng=0)
+    x, t = np.ones((6, 4)), np.zeros(6, int)
+    opt = nncore.Momentum(lr=0.1)
+    net.fit(x, t, epochs=1, batch_size=3, optimizer=opt, progress=False)
+    before = {k: v.copy() for k, v in net.params.items()}
+    opt.v["W2"] = bad()
+    with pytest.raises(ValueError, match="optimizer state for 'W2' must be a writeable array "
+                       r"of shape \(3, 5\) and dtype float64"):
+        net.fit(x, t, epochs=1, batch_size=3, optimizer=opt, progress=False)
+    with pytest.raises(ValueError, match="optimizer state for 'W2'"):
+        opt.update(net.params, net.gradient(x, t))
+    for key, value in net.params.items():
+        np.testing.assert_array_equal(value, before[key])
+
+
+def test_a_state_array_of_another_layout_is_taken(dtype, backend):
+    """A Fortran-order state of the right shape works (through update's NumPy path)
+    and ends where a C-order one does."""
+    rng = np.random.default_rng(0)
+    x, t = rng.standard_normal((12, 4)).astype(dtype), rng.integers(0, 5, 12)
+    nets = [nncore.Network.init([4, 3, 5], dtype=dtype, rng=0) for _ in range(2)]
+    opts = [nncore.Momentum(lr=0.1) for _ in range(2)]
+    opts[1].v["W1"] = np.zeros((4, 3), dtype, order="F")
+    for net, opt in zip(nets, opts):
+        net.fit(x, t, epochs=2, batch_size=4, optimizer=opt, rng=1, progress=False)
+    assert opts[1].v["W1"].flags.f_contiguous and np.any(opts[1].v["W1"] != 0)
+    for key, value in nets[0].params.items():
+        np.testing.assert_array_equal(value, nets[1].params[key])
