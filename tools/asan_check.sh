@@ -31,7 +31,10 @@ rm -rf "$work/src/nncore/"*.so "$work/src/nncore/_kernels_c.c"
 NNCORE_CYTHON_DEBUG=1 \
 CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g" \
 LDFLAGS="-fsanitize=address,undefined" \
-    pip install --quiet --no-cache-dir "$work/src[test]"
+    pip install --quiet --no-cache-dir "$work/src"
+# what the tests below need (not the other libraries of the test extra, whose tests
+# are left out)
+pip install --quiet pytest pytest-xdist hypothesis Pillow tqdm cloudpickle
 
 # The interpreter is not instrumented: preload the runtime; leaks of CPython itself
 # are not nncore's, so leak detection stays off (tests/test_reliability.py measures
@@ -59,7 +62,7 @@ grep -q "build debug: *True" <<< "$info" \
 # but those that train on the full MNIST files for minutes (slow under ASan), those of
 # other libraries' models and optional extras, and the resident-memory test (ASan keeps freed memory in
 # quarantine on purpose).
-NNCORE_TEST_BACKENDS=cython pytest -q -p no:cacheprovider --capture=sys -m "not slow" \
+NNCORE_TEST_BACKENDS=cython pytest -n auto -q -p no:cacheprovider --capture=sys -m "not slow" \
     -o addopts="--import-mode=importlib" "$OLDPWD/tests" \
     --ignore="$OLDPWD/tests/test_sklearn.py" --ignore="$OLDPWD/tests/test_sklearn_checks.py" \
     --ignore="$OLDPWD/tests/test_interop.py" --ignore="$OLDPWD/tests/test_untrusted_onnx.py" \
