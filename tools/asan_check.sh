@@ -62,7 +62,9 @@ grep -q "build debug: *True" <<< "$info" \
 # but those that train on the full MNIST files for minutes (slow under ASan), those of
 # other libraries' models and optional extras, and the resident-memory test (ASan keeps freed memory in
 # quarantine on purpose).
-NNCORE_TEST_BACKENDS=cython pytest -n auto -q -p no:cacheprovider --capture=sys -m "not slow" \
+# (on every core, pytest-xdist; NumPy's BLAS on one thread in each process)
+OPENBLAS_NUM_THREADS=1 NNCORE_TEST_BACKENDS=cython pytest -n auto --dist worksteal -q \
+    -p no:cacheprovider --capture=sys -m "not slow" \
     -o addopts="--import-mode=importlib" "$OLDPWD/tests" \
     --ignore="$OLDPWD/tests/test_sklearn.py" --ignore="$OLDPWD/tests/test_sklearn_checks.py" \
     --ignore="$OLDPWD/tests/test_interop.py" --ignore="$OLDPWD/tests/test_untrusted_onnx.py" \
