@@ -390,10 +390,10 @@ cdef void _dense_rows(Kernels k, const floating *x, const floating *W, const flo
     of half as many if that many are left, then the one-row kernel for the rest
     (all of it for a single sample): every path sums in the same order, so a
     row's result does not depend on how rows are grouped.  The activation is
-    applied while the rows are hot in cache.
+    applied while the rows are in cache (at most FORWARD_CHUNK rows come here
+    at a time).
     """
     cdef Py_ssize_t i = 0, r
-    cdef int rows
     cdef floating *own = NULL
     if n >= k.tile_rows and n_in > 0 and n_out > 0:
         if Wp == NULL:
@@ -402,14 +402,16 @@ cdef void _dense_rows(Kernels k, const floating *x, const floating *W, const flo
                 _pack(k, W, own, n_in, n_out)
             Wp = own
         if Wp != NULL:
-            rows = k.tile_rows
-            while rows >= k.tile_rows // 2 and rows > 1:
-                while i + rows <= n:
-                    _tile(k, x + i * n_in, n_in, Wp, b, out + i * n_out, n_in, n_out, rows)
-                    for r in range(rows):
-                        _activate(k, act, out + (i + r) * n_out, n_out)
-                    i += rows
-                rows = rows // 2
+            # whole tiles, then one of half as many rows if that many are left
+            i = n // k.tile_rows * k.tile_rows
+            if n - i >= k.tile_rows // 2 and k.tile_rows // 2 > 1:
+                i += k.tile_rows // 2
+            _tile(k, x, n_in, Wp, b, out, n_in, n_out, <int>i)
+            if act == ACT_SOFTMAX:
+                for r in range(i):
+                    _activate(k, act, out + r * n_out, n_out)
+            else:  # elementwise: the tiles' rows are one run of values
+                _activate(k, act, out, i * n_out)
         free(own)
     while i < n:
         _row(k, x + i * n_in, W, b, out + i * n_out, n_in, n_out)

@@ -61,10 +61,18 @@ static void FN(pack)(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out)
         for (k = 0; k < kpad; k++) Wp[k] = k < n_in ? W[k * n_out + j] : 0;
 }
 
-/* rows x nv vectors of main columns from j0, on a packed panel nv vectors wide */
-ALWAYS_INLINE void FN(panel)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T *out,
-                             ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t j0,
-                             const int rows, const int nv)
+/* Values of k per block of a panel: a block of packed W (KC_BLOCK x up to
+ * TILE_VECTORS vectors, 24 KiB) stays in the L1 cache while every tile of rows
+ * passes over it, instead of the whole panel streaming from L2 once per tile. */
+#define KC_BLOCK (24576 / (TILE_VECTORS * VBYTES))
+
+/* rows x nv vectors of main columns, k in [k0, k1), on a packed panel nv vectors
+ * wide: the sums start from init (the bias, ld_init 0; or the sums of the block
+ * before, stored in out, ld_init n_out) and end in out.  A sum stored and loaded
+ * back is unchanged, so blocking k keeps every sum's order and roundings. */
+ALWAYS_INLINE void FN(panel)(const T *x, ptrdiff_t ldx, const T *Wp, const T *init,
+                             ptrdiff_t ld_init, T *out, ptrdiff_t n_out, ptrdiff_t k0,
+                             ptrdiff_t k1, const int rows, const int nv)
 {
     V acc[TILE_ROWS][TILE_VECTORS];
     ptrdiff_t k;
@@ -72,9 +80,9 @@ ALWAYS_INLINE void FN(panel)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b,
 #pragma GCC unroll 8
     for (r = 0; r < rows; r++) {
 #pragma GCC unroll 4
-        for (v = 0; v < nv; v++) acc[r][v] = FN(load)(b + j0 + v * L);
+        for (v = 0; v < nv; v++) acc[r][v] = FN(load)(init + r * ld_init + v * L);
     }
-    for (k = 0; k < n_in; k++) {
+    for (k = k0; k < k1; k++) {
         V w[TILE_VECTORS];
 #pragma GCC unroll 4
         for (v = 0; v < nv; v++) w[v] = FN(load)(Wp + (k * nv + v) * L);
@@ -88,8 +96,27 @@ ALWAYS_INLINE void FN(panel)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b,
 #pragma GCC unroll 8
     for (r = 0; r < rows; r++) {
 #pragma GCC unroll 4
-        for (v = 0; v < nv; v++) FN(store)(out + r * n_out + j0 + v * L, acc[r][v]);
+        for (v = 0; v < nv; v++) FN(store)(out + r * n_out + v * L, acc[r][v]);
     }
+}
+
+/* nv vectors of main columns from j0 for `rows` rows (whole tiles, then at most
+ * one of half as many), block of k by block of k */
+ALWAYS_INLINE void FN(panel_rows)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T *out,
+                                  ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t j0, int rows,
+                                  const int nv)
+{
+    ptrdiff_t k0 = 0, k1, i;
+    do {
+        k1 = n_in - k0 < KC_BLOCK ? n_in : k0 + KC_BLOCK;
+        for (i = 0; i + TILE_ROWS <= rows; i += TILE_ROWS)
+            FN(panel)(x + i * ldx, ldx, Wp, k0 ? out + i * n_out + j0 : b + j0, k0 ? n_out : 0,
+                      out + i * n_out + j0, n_out, k0, k1, TILE_ROWS, nv);
+        if (i < rows)
+            FN(panel)(x + i * ldx, ldx, Wp, k0 ? out + i * n_out + j0 : b + j0, k0 ? n_out : 0,
+                      out + i * n_out + j0, n_out, k0, k1, TILE_ROWS / 2, nv);
+        k0 = k1;
+    } while (k0 < n_in);
 }
 
 /* rows x nc narrow columns from j0, on packed rows of W's transpose (kpad long);
@@ -129,51 +156,70 @@ ALWAYS_INLINE void FN(narrow)(const T *x, ptrdiff_t ldx, const T *Wt, ptrdiff_t 
             out[r * n_out + j0 + c] = FN(hsum)(b[j0 + c], acc[r][c]);
 }
 
-/* out rows [0, rows) = x rows @ W + b, W packed by pack() */
-ALWAYS_INLINE void FN(tile_rows)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b,
-                                 T *out, ptrdiff_t n_in, ptrdiff_t n_out, const int rows)
+/* the narrow columns from j0 of one tile of `rows` rows, Wt packed by pack() */
+ALWAYS_INLINE void FN(narrow_rows)(const T *x, ptrdiff_t ldx, const T *Wt, const T *b, T *out,
+                                   ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t j0,
+                                   const int rows)
 {
-    const ptrdiff_t n_main = n_out / L * L, kpad = (n_in + L - 1) / L * L;
+    /* each row's last, partial vector of k, zero-padded once for all columns */
+    const ptrdiff_t kf = n_in / L * L, kpad = (n_in + L - 1) / L * L;
+    V xt[TILE_ROWS];
+    int r;
+    for (r = 0; r < rows; r++) {
+        T u[L];
+        ptrdiff_t l;
+        for (l = 0; l < L; l++) u[l] = kf + l < n_in ? x[r * ldx + kf + l] : 0;
+        xt[r] = FN(load)(u);
+    }
+    for (; j0 + 1 < n_out; j0 += 2, Wt += 2 * kpad)
+        FN(narrow)(x, ldx, Wt, kpad, b, out, n_in, n_out, j0, xt, rows, 2);
+    if (j0 < n_out)
+        FN(narrow)(x, ldx, Wt, kpad, b, out, n_in, n_out, j0, xt, rows, 1);
+}
+
+/* Rows per block of FN(tile): a block's x and out stay in L2 while the panels of W
+ * pass over them (a multiple of TILE_ROWS, so only the last block has a half tile) */
+#define MC_BLOCK 64
+
+static void FN(tile_block)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T *out,
+                           ptrdiff_t n_in, ptrdiff_t n_out, int rows)
+{
+    const ptrdiff_t n_main = n_out / L * L;
     ptrdiff_t j0 = 0;
+    int i;
     while (j0 < n_main) {
         const int nv = (n_main - j0) / L < TILE_VECTORS ? (int)((n_main - j0) / L) : TILE_VECTORS;
         switch (nv) {
-        case 1: FN(panel)(x, ldx, Wp, b, out, n_in, n_out, j0, rows, 1); break;
+        case 1: FN(panel_rows)(x, ldx, Wp, b, out, n_in, n_out, j0, rows, 1); break;
 #if TILE_VECTORS > 2
-        case 2: FN(panel)(x, ldx, Wp, b, out, n_in, n_out, j0, rows, 2); break;
+        case 2: FN(panel_rows)(x, ldx, Wp, b, out, n_in, n_out, j0, rows, 2); break;
 #endif
-        default: FN(panel)(x, ldx, Wp, b, out, n_in, n_out, j0, rows, TILE_VECTORS); break;
+        default: FN(panel_rows)(x, ldx, Wp, b, out, n_in, n_out, j0, rows, TILE_VECTORS); break;
         }
         Wp += n_in * nv * L;
         j0 += nv * L;
     }
     if (j0 < n_out) {
-        /* each row's last, partial vector of k, zero-padded once for all columns */
-        const ptrdiff_t kf = n_in / L * L;
-        V xt[TILE_ROWS];
-        int r;
-        for (r = 0; r < rows; r++) {
-            T u[L];
-            ptrdiff_t l;
-            for (l = 0; l < L; l++) u[l] = kf + l < n_in ? x[r * ldx + kf + l] : 0;
-            xt[r] = FN(load)(u);
-        }
-        for (; j0 + 1 < n_out; j0 += 2, Wp += 2 * kpad)
-            FN(narrow)(x, ldx, Wp, kpad, b, out, n_in, n_out, j0, xt, rows, 2);
-        if (j0 < n_out)
-            FN(narrow)(x, ldx, Wp, kpad, b, out, n_in, n_out, j0, xt, rows, 1);
+        for (i = 0; i + TILE_ROWS <= rows; i += TILE_ROWS)
+            FN(narrow_rows)(x + i * ldx, ldx, Wp, b, out + i * n_out, n_in, n_out, j0, TILE_ROWS);
+        if (i < rows)
+            FN(narrow_rows)(x + i * ldx, ldx, Wp, b, out + i * n_out, n_in, n_out, j0,
+                            TILE_ROWS / 2);
     }
 }
 
-/* out rows [0, rows) = x rows @ W + b; rows is TILE_ROWS or half of it, and a
- * row's result is the same either way */
+/* out rows [0, rows) = x rows @ W + b, W packed by pack(); rows is a multiple of
+ * TILE_ROWS plus at most TILE_ROWS / 2 (those last rows make a tile of half as
+ * many), and a row's result is the same in either */
 static void FN(tile)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T *out,
                      ptrdiff_t n_in, ptrdiff_t n_out, int rows)
 {
-    if (rows == TILE_ROWS)
-        FN(tile_rows)(x, ldx, Wp, b, out, n_in, n_out, TILE_ROWS);
-    else
-        FN(tile_rows)(x, ldx, Wp, b, out, n_in, n_out, TILE_ROWS / 2);
+    int i0, mr;
+    for (i0 = 0; i0 < rows; i0 += mr) {
+        mr = rows - i0 > MC_BLOCK ? MC_BLOCK : rows - i0;
+        FN(tile_block)(x + (ptrdiff_t)i0 * ldx, ldx, Wp, b, out + (ptrdiff_t)i0 * n_out, n_in,
+                       n_out, mr);
+    }
 }
 
 /* ------------------------------------------------------------------ one row
