@@ -70,8 +70,17 @@ class neuralNetwork:  # noqa: N801 - the book's name
         self.lr = float(learningrate)
         self.activation_function = _f.sigmoid
         self.inverse_activation_function = _logit
+        self._buffers = {}   # train's outer products, by shape
+
+    def __getstate__(self):   # train's buffers are scratch space, not the network
+        return {k: v for k, v in self.__dict__.items() if k != "_buffers"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state, _buffers={})
 
     def _columns(self, values, n, name):
+        if type(values) is np.ndarray and values.dtype == np.float64 and values.shape == (n,):
+            return values.reshape(n, 1)   # one sample, as the notebooks pass it: a view
         a = as_float_array(values, name)
         if a.ndim > 2 or a.shape[-1:] != (n,):
             raise ValueError(f"{name} must hold {n} values per sample, (n,) or (N, {n}); got "
@@ -93,10 +102,26 @@ class neuralNetwork:  # noqa: N801 - the book's name
         output_errors = targets - final_outputs
         hidden_errors = self.who.T @ output_errors      # errors split back by the weights
         # each layer: error * sigmoid'(from its output) times the inputs into that layer
-        self.who += self.lr * ((output_errors * final_outputs * (1.0 - final_outputs))
-                               @ hidden_outputs.T)
-        self.wih += self.lr * ((hidden_errors * hidden_outputs * (1.0 - hidden_outputs))
-                               @ inputs.T)
+        self._update(self.who, output_errors * final_outputs * (1.0 - final_outputs),
+                     hidden_outputs)
+        self._update(self.wih, hidden_errors * hidden_outputs * (1.0 - hidden_outputs), inputs)
+
+    def _update(self, weights, delta, inputs):
+        """``weights += lr * (delta @ inputs.T)``, the book's update, in place.
+
+        For one sample ``delta @ inputs.T`` is an outer product: it is written into
+        a buffer kept for the next call, scaled, and added, with the same roundings
+        as the book's expression but no new ``weights``-sized arrays (each would
+        cost more than the arithmetic)."""
+        if delta.shape[1] != 1:
+            weights += self.lr * (delta @ inputs.T)   # a batch's summed update
+            return
+        buffer = self._buffers.get(weights.shape)
+        if buffer is None:
+            buffer = self._buffers[weights.shape] = np.empty(weights.shape)
+        np.einsum("i,j->ij", delta[:, 0], inputs[:, 0], out=buffer)
+        buffer *= self.lr
+        weights += buffer
 
     def query(self, inputs_list):
         """The output column ``(onodes, 1)`` for one sample (``(onodes, N)`` for N rows)."""
