@@ -17,31 +17,22 @@
 #include <stdint.h>
 #include <string.h>
 
-/* The constants and the polynomial, shared with the vector form in
- * _kernels_math.h.  NNCORE_EXP_HORNER_*(p, r) takes p from the leading
- * coefficient NNCORE_EXP_TOP_* (a scalar or a vector of it) through Horner's
- * rule: the same operations, so the same roundings, in both forms. */
+/* The constants and the polynomial, shared with the vector forms in
+ * _kernels_math.h.  Horner's rule takes p from the leading coefficient
+ * NNCORE_EXP_TOP_* through NNCORE_EXP_COEFFS_*(STEP), which gives each lower
+ * coefficient, highest first, to STEP(c) (p = p * r + c): the same operations,
+ * so the same roundings, in every form. */
 #define NNCORE_EXP_LOWEST_D (-708.0)
 #define NNCORE_EXP_SHIFT_D 6755399441055744.0           /* 1.5 * 2^52 */
 #define NNCORE_EXP_LOG2E_D 1.4426950408889634
 #define NNCORE_EXP_LN2_HI_D 6.93147180369123816490e-01
 #define NNCORE_EXP_LN2_LO_D 1.90821492927058770002e-10
 #define NNCORE_EXP_TOP_D (1.0 / 6227020800.0)           /* 1/13! */
-#define NNCORE_EXP_HORNER_D(p, r) do {                                  \
-        (p) = (p) * (r) + 1.0 / 479001600.0;                            \
-        (p) = (p) * (r) + 1.0 / 39916800.0;                             \
-        (p) = (p) * (r) + 1.0 / 3628800.0;                              \
-        (p) = (p) * (r) + 1.0 / 362880.0;                               \
-        (p) = (p) * (r) + 1.0 / 40320.0;                                \
-        (p) = (p) * (r) + 1.0 / 5040.0;                                 \
-        (p) = (p) * (r) + 1.0 / 720.0;                                  \
-        (p) = (p) * (r) + 1.0 / 120.0;                                  \
-        (p) = (p) * (r) + 1.0 / 24.0;                                   \
-        (p) = (p) * (r) + 1.0 / 6.0;                                    \
-        (p) = (p) * (r) + 0.5;                                          \
-        (p) = (p) * (r) + 1.0;                                          \
-        (p) = (p) * (r) + 1.0;                                          \
-    } while (0)
+#define NNCORE_EXP_COEFFS_D(STEP)                                       \
+    STEP(1.0 / 479001600.0) STEP(1.0 / 39916800.0) STEP(1.0 / 3628800.0) \
+    STEP(1.0 / 362880.0) STEP(1.0 / 40320.0) STEP(1.0 / 5040.0)         \
+    STEP(1.0 / 720.0) STEP(1.0 / 120.0) STEP(1.0 / 24.0)                \
+    STEP(1.0 / 6.0) STEP(0.5) STEP(1.0) STEP(1.0)
 
 #define NNCORE_EXP_LOWEST_F (-87.0f)
 #define NNCORE_EXP_SHIFT_F 12582912.0f                  /* 1.5 * 2^23 */
@@ -49,15 +40,12 @@
 #define NNCORE_EXP_LN2_HI_F 0.693359375f
 #define NNCORE_EXP_LN2_LO_F (-2.12194440e-4f)
 #define NNCORE_EXP_TOP_F (1.0f / 5040.0f)               /* 1/7! */
-#define NNCORE_EXP_HORNER_F(p, r) do {                                  \
-        (p) = (p) * (r) + 1.0f / 720.0f;                                \
-        (p) = (p) * (r) + 1.0f / 120.0f;                                \
-        (p) = (p) * (r) + 1.0f / 24.0f;                                 \
-        (p) = (p) * (r) + 1.0f / 6.0f;                                  \
-        (p) = (p) * (r) + 0.5f;                                         \
-        (p) = (p) * (r) + 1.0f;                                         \
-        (p) = (p) * (r) + 1.0f;                                         \
-    } while (0)
+#define NNCORE_EXP_COEFFS_F(STEP)                                       \
+    STEP(1.0f / 720.0f) STEP(1.0f / 120.0f) STEP(1.0f / 24.0f)          \
+    STEP(1.0f / 6.0f) STEP(0.5f) STEP(1.0f) STEP(1.0f)
+
+/* one step of Horner's rule on p and r (scalars or vectors) */
+#define NNCORE_EXP_STEP(c) p = p * r + (c);
 
 static inline double nncore_exp_nonpos_d(double x)
 {
@@ -66,7 +54,7 @@ static inline double nncore_exp_nonpos_d(double x)
     double k = kd - NNCORE_EXP_SHIFT_D;
     double r = (xc - k * NNCORE_EXP_LN2_HI_D) - k * NNCORE_EXP_LN2_LO_D;
     double p = NNCORE_EXP_TOP_D;
-    NNCORE_EXP_HORNER_D(p, r);
+    NNCORE_EXP_COEFFS_D(NNCORE_EXP_STEP)
     uint64_t bits;
     memcpy(&bits, &kd, sizeof bits);                     /* low bits hold k */
     bits = (bits + 1023) << 52;                          /* 2^k, k in [-1022, 0] */
@@ -83,7 +71,7 @@ static inline float nncore_exp_nonpos_f(float x)
     float k = kd - NNCORE_EXP_SHIFT_F;
     float r = (xc - k * NNCORE_EXP_LN2_HI_F) - k * NNCORE_EXP_LN2_LO_F;
     float p = NNCORE_EXP_TOP_F;
-    NNCORE_EXP_HORNER_F(p, r);
+    NNCORE_EXP_COEFFS_F(NNCORE_EXP_STEP)
     uint32_t bits;
     memcpy(&bits, &kd, sizeof bits);
     bits = (bits + 127) << 23;                           /* 2^k, k in [-126, 0] */

@@ -42,14 +42,65 @@ ALWAYS_INLINE V FN(exp_nonpos)(V x)
     const V r = (xc - k * ln2_hi) - k * ln2_lo;
 #if TYPE_IS_DOUBLE
     V p = SPLAT(NNCORE_EXP_TOP_D);
-    NNCORE_EXP_HORNER_D(p, r);
+    NNCORE_EXP_COEFFS_D(NNCORE_EXP_STEP)
     const V scale = (V)(((VI)kd + 1023) << 52);  /* 2^k, k in [-1022, 0] */
 #else
     V p = SPLAT(NNCORE_EXP_TOP_F);
-    NNCORE_EXP_HORNER_F(p, r);
+    NNCORE_EXP_COEFFS_F(NNCORE_EXP_STEP)
     const V scale = (V)(((VI)kd + 127) << 23);   /* 2^k, k in [-126, 0] */
 #endif
     return FN(select)(below, SPLAT(0), p * scale);
+}
+
+/* exp_nonpos of NV vectors in lockstep: the same operations on each vector, step
+ * by step, so that the vectors' long chains of dependent operations run side by
+ * side (one chain alone waits on every step's latency).  Every element takes the
+ * same operations as in FN(exp_nonpos), so it is rounded alike. */
+#define NV 4
+ALWAYS_INLINE void FN(exp_nonpos_nv)(V *x)
+{
+#if TYPE_IS_DOUBLE
+    const V lowest = SPLAT(NNCORE_EXP_LOWEST_D), shift = SPLAT(NNCORE_EXP_SHIFT_D);
+    const V log2e = SPLAT(NNCORE_EXP_LOG2E_D);
+    const V ln2_hi = SPLAT(NNCORE_EXP_LN2_HI_D), ln2_lo = SPLAT(NNCORE_EXP_LN2_LO_D);
+#else
+    const V lowest = SPLAT(NNCORE_EXP_LOWEST_F), shift = SPLAT(NNCORE_EXP_SHIFT_F);
+    const V log2e = SPLAT(NNCORE_EXP_LOG2E_F);
+    const V ln2_hi = SPLAT(NNCORE_EXP_LN2_HI_F), ln2_lo = SPLAT(NNCORE_EXP_LN2_LO_F);
+#endif
+    VI below[NV];
+    V kd[NV], r[NV], p[NV];
+    int v;
+#pragma GCC unroll 4
+    for (v = 0; v < NV; v++) {
+        below[v] = x[v] < lowest;
+        const V xc = FN(select)(below[v], lowest, x[v]);
+        kd[v] = xc * log2e + shift;
+        const V k = kd[v] - shift;
+        r[v] = (xc - k * ln2_hi) - k * ln2_lo;
+#if TYPE_IS_DOUBLE
+        p[v] = SPLAT(NNCORE_EXP_TOP_D);
+#else
+        p[v] = SPLAT(NNCORE_EXP_TOP_F);
+#endif
+    }
+/* one step of Horner's rule on every vector */
+#define NNCORE_EXP_STEP_NV(c) for (v = 0; v < NV; v++) p[v] = p[v] * r[v] + (c);
+#if TYPE_IS_DOUBLE
+    NNCORE_EXP_COEFFS_D(NNCORE_EXP_STEP_NV)
+#else
+    NNCORE_EXP_COEFFS_F(NNCORE_EXP_STEP_NV)
+#endif
+#undef NNCORE_EXP_STEP_NV
+#pragma GCC unroll 4
+    for (v = 0; v < NV; v++) {
+#if TYPE_IS_DOUBLE
+        const V scale = (V)(((VI)kd[v] + 1023) << 52);
+#else
+        const V scale = (V)(((VI)kd[v] + 127) << 23);
+#endif
+        x[v] = FN(select)(below[v], SPLAT(0), p[v] * scale);
+    }
 }
 
 /* 1 / (1 + exp(-x)), computed as e / (1 + e) with e = exp(x) for negative x */
@@ -60,11 +111,26 @@ ALWAYS_INLINE V FN(sigmoid_v)(V x)
     return FN(select)(nonneg, SPLAT(1), e) / (SPLAT(1) + e);
 }
 
-/* v[i] = sigmoid(v[i]) */
+/* v[i] = sigmoid(v[i]): NV vectors at a time in lockstep, then one at a time */
 static void FN(sigmoid)(T *v, ptrdiff_t n)
 {
     ptrdiff_t i;
-    for (i = 0; i + L <= n; i += L)
+    int u;
+    for (i = 0; i + NV * L <= n; i += NV * L) {
+        V x[NV], e[NV];
+        VI nonneg[NV];
+#pragma GCC unroll 4
+        for (u = 0; u < NV; u++) {
+            x[u] = FN(load)(v + i + u * L);
+            nonneg[u] = x[u] >= SPLAT(0);
+            e[u] = FN(select)(nonneg[u], -x[u], x[u]);
+        }
+        FN(exp_nonpos_nv)(e);
+#pragma GCC unroll 4
+        for (u = 0; u < NV; u++)
+            FN(store)(v + i + u * L, FN(select)(nonneg[u], SPLAT(1), e[u]) / (SPLAT(1) + e[u]));
+    }
+    for (; i + L <= n; i += L)
         FN(store)(v + i, FN(sigmoid_v)(FN(load)(v + i)));
     if (i < n) {
         T t[L] = {0};
@@ -80,7 +146,16 @@ static T FN(exp_shifted)(const T *src, T *dst, ptrdiff_t n, T shift)
     const V s = SPLAT(shift);
     ptrdiff_t j;
     T total = 0;
-    for (j = 0; j + L <= n; j += L)
+    for (j = 0; j + NV * L <= n; j += NV * L) {
+        V e[NV];
+        int u;
+#pragma GCC unroll 4
+        for (u = 0; u < NV; u++) e[u] = FN(load)(src + j + u * L) - s;
+        FN(exp_nonpos_nv)(e);
+#pragma GCC unroll 4
+        for (u = 0; u < NV; u++) FN(store)(dst + j + u * L, e[u]);
+    }
+    for (; j + L <= n; j += L)
         FN(store)(dst + j, FN(exp_nonpos)(FN(load)(src + j) - s));
     if (j < n) {
         T t[L] = {0};
@@ -92,6 +167,8 @@ static T FN(exp_shifted)(const T *src, T *dst, ptrdiff_t n, T shift)
         total += dst[j];
     return total;
 }
+
+#undef NV
 
 #else  /* no vectors: the same formulas, one element at a time */
 
