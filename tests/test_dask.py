@@ -14,9 +14,11 @@ ROWS = 200_000
 @pytest.fixture(scope="module", params=["processes", "threads"])
 def client(request):
     processes = request.param == "processes"
+    # the dashboard on a free port: two test processes may each start a cluster
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=processes,
-                                       protocol="tcp://", host="127.0.0.1", dashboard_address=None,
-                                       memory_limit="1GiB", silence_logs=40)
+                                       protocol="tcp://", host="127.0.0.1",
+                                       dashboard_address="127.0.0.1:0", memory_limit="1GiB",
+                                       silence_logs=40)
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()
