@@ -20,6 +20,7 @@ pool does not survive ``fork``, so a child using it would hang).
 """
 import os
 import threading
+import time
 import warnings
 
 from . import _environment, _kernels
@@ -105,6 +106,7 @@ def _startable_threads(n):
     """How many of ``n`` extra threads the system lets this process start right now."""
     started = []
     release = threading.Event()
+    before = _os_threads()
     try:
         for _ in range(n):
             thread = threading.Thread(target=release.wait, daemon=True)
@@ -116,7 +118,30 @@ def _startable_threads(n):
         release.set()
         for thread in started:
             thread.join()
+        _wait_for_exit(before)
     return len(started)
+
+
+def _os_threads():
+    """Threads of this process as the OS counts them (Linux), else None."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return None
+
+
+def _wait_for_exit(count, seconds=0.2):
+    """Wait, briefly, until the process is back to ``count`` OS threads.
+
+    A joined thread may not have left the OS yet, and until it has, its stack
+    cannot be reused: OpenMP, creating its threads just after the trial ones,
+    would then need new memory that the trial had no need of, and end the process
+    if there is none."""
+    if count is None:
+        return
+    deadline = time.monotonic() + seconds
+    while _os_threads() > count and time.monotonic() < deadline:
+        time.sleep(0.0005)
 
 
 def get_num_threads():
