@@ -177,9 +177,11 @@ ALWAYS_INLINE void FN(narrow_rows)(const T *x, ptrdiff_t ldx, const T *Wt, const
         FN(narrow)(x, ldx, Wt, kpad, b, out, n_in, n_out, j0, xt, rows, 1);
 }
 
-/* Rows per block of FN(tile): a block's x and out stay in L2 while the panels of W
- * pass over them (a multiple of TILE_ROWS, so only the last block has a half tile) */
-#define MC_BLOCK 64
+/* Rows per block of FN(tile): a block's x (at most MC_BYTES of it, and 64 rows) stays
+ * in L2 while the panels of W pass over it; a multiple of TILE_ROWS, so only the last
+ * block has a half tile */
+#define MC_BYTES 131072
+#define MC_ROWS 64
 
 static void FN(tile_block)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T *out,
                            ptrdiff_t n_in, ptrdiff_t n_out, int rows)
@@ -214,9 +216,12 @@ static void FN(tile_block)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T
 static void FN(tile)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T *out,
                      ptrdiff_t n_in, ptrdiff_t n_out, int rows)
 {
+    const ptrdiff_t fit = MC_BYTES / ((n_in > 0 ? n_in : 1) * (ptrdiff_t)sizeof(T));
+    const int mc = fit >= MC_ROWS ? MC_ROWS
+                   : fit >= TILE_ROWS ? (int)(fit / TILE_ROWS * TILE_ROWS) : TILE_ROWS;
     int i0, mr;
     for (i0 = 0; i0 < rows; i0 += mr) {
-        mr = rows - i0 > MC_BLOCK ? MC_BLOCK : rows - i0;
+        mr = rows - i0 > mc ? mc : rows - i0;
         FN(tile_block)(x + (ptrdiff_t)i0 * ldx, ldx, Wp, b, out + (ptrdiff_t)i0 * n_out, n_in,
                        n_out, mr);
     }
