@@ -24,40 +24,13 @@ ALWAYS_INLINE V FN(select)(VI mask, V a, V b)
     return (V)(((VI)a & mask) | ((VI)b & ~mask));
 }
 
-ALWAYS_INLINE V FN(exp_nonpos)(V x)
-{
-#if TYPE_IS_DOUBLE
-    const V lowest = SPLAT(NNCORE_EXP_LOWEST_D), shift = SPLAT(NNCORE_EXP_SHIFT_D);
-    const V log2e = SPLAT(NNCORE_EXP_LOG2E_D);
-    const V ln2_hi = SPLAT(NNCORE_EXP_LN2_HI_D), ln2_lo = SPLAT(NNCORE_EXP_LN2_LO_D);
-#else
-    const V lowest = SPLAT(NNCORE_EXP_LOWEST_F), shift = SPLAT(NNCORE_EXP_SHIFT_F);
-    const V log2e = SPLAT(NNCORE_EXP_LOG2E_F);
-    const V ln2_hi = SPLAT(NNCORE_EXP_LN2_HI_F), ln2_lo = SPLAT(NNCORE_EXP_LN2_LO_F);
-#endif
-    const VI below = x < lowest;                 /* NaN compares false: stays NaN */
-    const V xc = FN(select)(below, lowest, x);
-    const V kd = xc * log2e + shift;             /* low bits hold k */
-    const V k = kd - shift;
-    const V r = (xc - k * ln2_hi) - k * ln2_lo;
-#if TYPE_IS_DOUBLE
-    V p = SPLAT(NNCORE_EXP_TOP_D);
-    NNCORE_EXP_COEFFS_D(NNCORE_EXP_STEP)
-    const V scale = (V)(((VI)kd + 1023) << 52);  /* 2^k, k in [-1022, 0] */
-#else
-    V p = SPLAT(NNCORE_EXP_TOP_F);
-    NNCORE_EXP_COEFFS_F(NNCORE_EXP_STEP)
-    const V scale = (V)(((VI)kd + 127) << 23);   /* 2^k, k in [-126, 0] */
-#endif
-    return FN(select)(below, SPLAT(0), p * scale);
-}
-
-/* exp_nonpos of NV vectors in lockstep: the same operations on each vector, step
- * by step, so that the vectors' long chains of dependent operations run side by
- * side (one chain alone waits on every step's latency).  Every element takes the
- * same operations as in FN(exp_nonpos), so it is rounded alike. */
+/* exp of the non-positive lanes of nv (at most NV) vectors, in place, in lockstep:
+ * the same operations on each vector, step by step, so that the vectors' long
+ * chains of dependent operations run side by side (one chain alone waits on every
+ * step's latency).  Every element takes the same operations whatever nv is, so it
+ * is rounded alike. */
 #define NV 4
-ALWAYS_INLINE void FN(exp_nonpos_nv)(V *x)
+ALWAYS_INLINE void FN(exp_nonpos_nv)(V *x, const int nv)
 {
 #if TYPE_IS_DOUBLE
     const V lowest = SPLAT(NNCORE_EXP_LOWEST_D), shift = SPLAT(NNCORE_EXP_SHIFT_D);
@@ -72,10 +45,10 @@ ALWAYS_INLINE void FN(exp_nonpos_nv)(V *x)
     V kd[NV], r[NV], p[NV];
     int v;
 #pragma GCC unroll 4
-    for (v = 0; v < NV; v++) {
-        below[v] = x[v] < lowest;
+    for (v = 0; v < nv; v++) {
+        below[v] = x[v] < lowest;                /* NaN compares false: stays NaN */
         const V xc = FN(select)(below[v], lowest, x[v]);
-        kd[v] = xc * log2e + shift;
+        kd[v] = xc * log2e + shift;              /* low bits hold k */
         const V k = kd[v] - shift;
         r[v] = (xc - k * ln2_hi) - k * ln2_lo;
 #if TYPE_IS_DOUBLE
@@ -85,7 +58,7 @@ ALWAYS_INLINE void FN(exp_nonpos_nv)(V *x)
 #endif
     }
 /* one step of Horner's rule on every vector */
-#define NNCORE_EXP_STEP_NV(c) for (v = 0; v < NV; v++) p[v] = p[v] * r[v] + (c);
+#define NNCORE_EXP_STEP_NV(c) for (v = 0; v < nv; v++) p[v] = p[v] * r[v] + (c);
 #if TYPE_IS_DOUBLE
     NNCORE_EXP_COEFFS_D(NNCORE_EXP_STEP_NV)
 #else
@@ -93,14 +66,20 @@ ALWAYS_INLINE void FN(exp_nonpos_nv)(V *x)
 #endif
 #undef NNCORE_EXP_STEP_NV
 #pragma GCC unroll 4
-    for (v = 0; v < NV; v++) {
+    for (v = 0; v < nv; v++) {
 #if TYPE_IS_DOUBLE
-        const V scale = (V)(((VI)kd[v] + 1023) << 52);
+        const V scale = (V)(((VI)kd[v] + 1023) << 52);  /* 2^k, k in [-1022, 0] */
 #else
-        const V scale = (V)(((VI)kd[v] + 127) << 23);
+        const V scale = (V)(((VI)kd[v] + 127) << 23);   /* 2^k, k in [-126, 0] */
 #endif
         x[v] = FN(select)(below[v], SPLAT(0), p[v] * scale);
     }
+}
+
+ALWAYS_INLINE V FN(exp_nonpos)(V x)
+{
+    FN(exp_nonpos_nv)(&x, 1);
+    return x;
 }
 
 /* 1 / (1 + exp(-x)), computed as e / (1 + e) with e = exp(x) for negative x */
@@ -125,7 +104,7 @@ static void FN(sigmoid)(T *v, ptrdiff_t n)
             nonneg[u] = x[u] >= SPLAT(0);
             e[u] = FN(select)(nonneg[u], -x[u], x[u]);
         }
-        FN(exp_nonpos_nv)(e);
+        FN(exp_nonpos_nv)(e, NV);
 #pragma GCC unroll 4
         for (u = 0; u < NV; u++)
             FN(store)(v + i + u * L, FN(select)(nonneg[u], SPLAT(1), e[u]) / (SPLAT(1) + e[u]));
@@ -151,7 +130,7 @@ static T FN(exp_shifted)(const T *src, T *dst, ptrdiff_t n, T shift)
         int u;
 #pragma GCC unroll 4
         for (u = 0; u < NV; u++) e[u] = FN(load)(src + j + u * L) - s;
-        FN(exp_nonpos_nv)(e);
+        FN(exp_nonpos_nv)(e, NV);
 #pragma GCC unroll 4
         for (u = 0; u < NV; u++) FN(store)(dst + j + u * L, e[u]);
     }
