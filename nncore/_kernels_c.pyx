@@ -826,6 +826,18 @@ cdef void _dense_rows_split(Kernels k, const floating *x, const floating *W,
     free(packed)
 
 
+cdef inline void _update_layer(Kernels k, int update, const floating **Ws, const floating **bs,
+                               floating **dWs, floating **dbs, floating **s1, floating **s2,
+                               const Py_ssize_t *sizes, int l, const double *h, double decay,
+                               bint nesterov) noexcept nogil:
+    """Layer l's optimizer step (W with weight decay, then b), if there is an update."""
+    if update != UPDATE_NONE:
+        _update_param(k, update, <floating *>Ws[l], dWs[l], s1[2 * l], s2[2 * l],
+                      sizes[l] * sizes[l + 1], h, decay, nesterov)
+        _update_param(k, update, <floating *>bs[l], dbs[l], s1[2 * l + 1], s2[2 * l + 1],
+                      sizes[l + 1], h, 0, nesterov)
+
+
 cdef double _backprop(Kernels k, const floating *x, Py_ssize_t n, const floating **Ws,
                       const floating **bs, const Py_ssize_t *sizes, const int *acts,
                       int n_layers, int out_act, int loss, const floating *t,
@@ -852,6 +864,14 @@ cdef double _backprop(Kernels k, const floating *x, Py_ssize_t n, const floating
     cdef const floating *src = x
     cdef const floating *zin
     cdef floating *tmp
+    if n == 0:  # zero gradients (and the optimizer's step with them)
+        for l in range(n_layers):
+            if sizes[l] * sizes[l + 1]:  # (an empty array's address is NULL)
+                memset(dWs[l], 0, sizes[l] * sizes[l + 1] * sizeof(floating))
+            if sizes[l + 1]:
+                memset(dbs[l], 0, sizes[l + 1] * sizeof(floating))
+            _update_layer(k, update, Ws, bs, dWs, dbs, s1, s2, sizes, l, h, decay, nesterov)
+        return 0
     for l in range(n_layers):
         _dense_rows_split(k, src, Ws[l], bs[l], zs[l], n, sizes[l], sizes[l + 1], acts[l],
                           threads)
@@ -886,11 +906,7 @@ cdef double _backprop(Kernels k, const floating *x, Py_ssize_t n, const floating
             tmp = d_cur
             d_cur = d_next
             d_next = tmp
-        if update != UPDATE_NONE:
-            _update_param(k, update, <floating *>Ws[l], dWs[l], s1[2 * l], s2[2 * l],
-                          n_in * n_out, h, decay, nesterov)
-            _update_param(k, update, <floating *>bs[l], dbs[l], s1[2 * l + 1], s2[2 * l + 1],
-                          n_out, h, 0, nesterov)
+        _update_layer(k, update, Ws, bs, dWs, dbs, s1, s2, sizes, l, h, decay, nesterov)
         l -= 1
     return total / n
 
@@ -1017,32 +1033,7 @@ def train_step(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs
     if threads > 1 and _team_guard is not None and n:
         threads = max(1, min(threads, <int>_team_guard(threads)))
     with nogil:
-        if n == 0:  # zero gradients (and the optimizer's step with them)
-            for l in range(L):
-                size = sizes[l] * sizes[l + 1]
-                if ptrs[3 * L + l] != NULL:
-                    memset(ptrs[3 * L + l], 0, size * (8 if dbl else 4))
-                if ptrs[4 * L + l] != NULL:
-                    memset(ptrs[4 * L + l], 0, sizes[l + 1] * (8 if dbl else 4))
-        if n == 0 and update != UPDATE_NONE:
-            for l in range(L):
-                if dbl:
-                    _update_param(k, update, <double *>ptrs[l], <double *>ptrs[3 * L + l],
-                                  <double *>ptrs[5 * L + 2 * l], <double *>ptrs[7 * L + 2 * l],
-                                  sizes[l] * sizes[l + 1], h, weight_decay, nesterov)
-                    _update_param(k, update, <double *>ptrs[L + l], <double *>ptrs[4 * L + l],
-                                  <double *>ptrs[5 * L + 2 * l + 1],
-                                  <double *>ptrs[7 * L + 2 * l + 1], sizes[l + 1], h, 0,
-                                  nesterov)
-                else:
-                    _update_param(k, update, <float *>ptrs[l], <float *>ptrs[3 * L + l],
-                                  <float *>ptrs[5 * L + 2 * l], <float *>ptrs[7 * L + 2 * l],
-                                  sizes[l] * sizes[l + 1], h, weight_decay, nesterov)
-                    _update_param(k, update, <float *>ptrs[L + l], <float *>ptrs[4 * L + l],
-                                  <float *>ptrs[5 * L + 2 * l + 1],
-                                  <float *>ptrs[7 * L + 2 * l + 1], sizes[l + 1], h, 0,
-                                  nesterov)
-        elif n and dbl:
+        if dbl:
             result = _backprop(k, <const double *>xp, n, <const double **>ptrs,
                                <const double **>(ptrs + L), sizes, codes, <int>L, out_act,
                                loss, <const double *>tp, labels, <double **>(ptrs + 2 * L),
@@ -1052,7 +1043,7 @@ def train_step(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs
                                <double *>work + 2 * n * width + trans, threads, update,
                                <double **>(ptrs + 5 * L), <double **>(ptrs + 7 * L), h,
                                weight_decay, nesterov)
-        elif n:
+        else:
             result = _backprop(k, <const float *>xp, n, <const float **>ptrs,
                                <const float **>(ptrs + L), sizes, codes, <int>L, out_act,
                                loss, <const float *>tp, labels, <float **>(ptrs + 2 * L),
