@@ -62,6 +62,10 @@ cdef extern from "_kernels_simd.h" nogil:
         void (*pack_d)(const double *W, double *Wp, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
         void (*tile_d)(const double *x, Py_ssize_t ldx, const double *Wp, const double *b,
                        double *out, Py_ssize_t n_in, Py_ssize_t n_out, int rows) noexcept nogil
+        Py_ssize_t (*packed_pad_size_d)(Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
+        void (*pack_pad_d)(const double *W, double *Wp, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
+        void (*tile_t_d)(const double *x, Py_ssize_t ldx, const double *Wp, double *out, Py_ssize_t n_in,
+                         Py_ssize_t n_out, Py_ssize_t rows) noexcept nogil
         void (*row_d)(const double *x, const double *W, const double *b, double *out,
                       Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
         void (*sigmoid_d)(double *v, Py_ssize_t n) noexcept nogil
@@ -79,6 +83,10 @@ cdef extern from "_kernels_simd.h" nogil:
         void (*pack_f)(const float *W, float *Wp, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
         void (*tile_f)(const float *x, Py_ssize_t ldx, const float *Wp, const float *b,
                        float *out, Py_ssize_t n_in, Py_ssize_t n_out, int rows) noexcept nogil
+        Py_ssize_t (*packed_pad_size_f)(Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
+        void (*pack_pad_f)(const float *W, float *Wp, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
+        void (*tile_t_f)(const float *x, Py_ssize_t ldx, const float *Wp, float *out, Py_ssize_t n_in,
+                         Py_ssize_t n_out, Py_ssize_t rows) noexcept nogil
         void (*row_f)(const float *x, const float *W, const float *b, float *out,
                       Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
         void (*sigmoid_f)(float *v, Py_ssize_t n) noexcept nogil
@@ -234,6 +242,31 @@ cdef inline void _tile(Kernels k, const floating *x, Py_ssize_t ldx, const float
         k.tile_f(x, ldx, Wp, b, out, n_in, n_out, rows)
     else:
         k.tile_d(x, ldx, Wp, b, out, n_in, n_out, rows)
+
+
+cdef inline Py_ssize_t _packed_pad_size(Kernels k, floating *dummy, Py_ssize_t n_in,
+                                        Py_ssize_t n_out) noexcept nogil:
+    if floating is float:
+        return k.packed_pad_size_f(n_in, n_out)
+    else:
+        return k.packed_pad_size_d(n_in, n_out)
+
+
+cdef inline void _pack_pad(Kernels k, const floating *W, floating *Wp, Py_ssize_t n_in,
+                           Py_ssize_t n_out) noexcept nogil:
+    if floating is float:
+        k.pack_pad_f(W, Wp, n_in, n_out)
+    else:
+        k.pack_pad_d(W, Wp, n_in, n_out)
+
+
+cdef inline void _tile_t(Kernels k, const floating *x, Py_ssize_t ldx, const floating *Wp,
+                         floating *out, Py_ssize_t n_in, Py_ssize_t n_out,
+                         Py_ssize_t rows) noexcept nogil:
+    if floating is float:
+        k.tile_t_f(x, ldx, Wp, out, n_in, n_out, rows)
+    else:
+        k.tile_t_d(x, ldx, Wp, out, n_in, n_out, rows)
 
 
 cdef inline void _row(Kernels k, const floating *x, const floating *W, const floating *b,
@@ -826,6 +859,49 @@ cdef void _dense_rows_split(Kernels k, const floating *x, const floating *W,
     free(packed)
 
 
+cdef void _weight_grad(Kernels k, const floating *zin, const floating *d, floating *packed,
+                       floating *dW, Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out,
+                       int threads) noexcept nogil:
+    """dW (n_in x n_out) = zin^T @ d for n rows of zin (n x n_in, read in place) and d
+    (n x n_out, packed into ``packed``, _packed_pad_size(n, n_out) values).
+
+    Blocks of FORWARD_CHUNK rows of dW are shared among ``threads`` threads; a row's
+    sums do not depend on its block, so the result is the same on any number.
+    """
+    cdef Py_ssize_t blocks = (n_in + FORWARD_CHUNK - 1) // FORWARD_CHUNK, c
+    if n_in == 0 or n_out == 0:
+        return
+    _pack_pad(k, d, packed, n, n_out)
+    if threads > blocks:
+        threads = <int>blocks
+    if threads < 2:
+        _tile_t(k, zin, n_in, packed, dW, n, n_out, n_in)
+        return
+    for c in prange(blocks, num_threads=threads, schedule="static"):
+        _tile_t(k, zin + c * FORWARD_CHUNK, n_in, packed, dW + c * FORWARD_CHUNK * n_out, n,
+                n_out, n_in - c * FORWARD_CHUNK if n_in - c * FORWARD_CHUNK < FORWARD_CHUNK
+                else FORWARD_CHUNK)
+
+
+cdef void _times_derivative(int act, floating *d, const floating *h,
+                            Py_ssize_t n) noexcept nogil:
+    """d *= the activation's derivative at its output h (_derivative), one loop per
+    activation so that each is branch-free."""
+    cdef Py_ssize_t i
+    if act == ACT_RELU:
+        for i in range(n):
+            d[i] = d[i] * (<floating>1 if h[i] > 0 else <floating>0)
+    elif act == ACT_SIGMOID:
+        for i in range(n):
+            d[i] = d[i] * (h[i] * (1 - h[i]))
+    elif act == ACT_TANH:
+        for i in range(n):
+            d[i] = d[i] * (1 - h[i] * h[i])
+    elif act != ACT_IDENTITY:
+        for i in range(n):
+            d[i] = d[i] * _derivative(act, h[i])
+
+
 cdef inline void _update_layer(Kernels k, int update, const floating **Ws, const floating **bs,
                                floating **dWs, floating **dbs, floating **s1, floating **s2,
                                const Py_ssize_t *sizes, int l, const double *h, double decay,
@@ -885,19 +961,14 @@ cdef double _backprop(Kernels k, const floating *x, Py_ssize_t n, const floating
     l = n_layers - 1
     while l >= 0:
         n_in, n_out = sizes[l], sizes[l + 1]
-        if acts[l] != ACT_IDENTITY:
-            for i in range(n * n_out):
-                d_cur[i] = d_cur[i] * _derivative(acts[l], zs[l][i])
+        _times_derivative(acts[l], d_cur, zs[l], n * n_out)
         for j in range(n_out):
             dbs[l][j] = 0
         for i in range(n):
             for j in range(n_out):
                 dbs[l][j] = dbs[l][j] + d_cur[i * n_out + j]
         zin = x if l == 0 else zs[l - 1]
-        if n_in:
-            _transpose(zin, trans, n, n_in)                      # (n_in, n)
-            _dense_rows_split(k, trans, d_cur, zeros, dWs[l], n_in, n, n_out, ACT_IDENTITY,
-                              threads)
+        _weight_grad(k, zin, d_cur, trans, dWs[l], n, n_in, n_out, threads)
         if l > 0 and n_in:
             if n_out:
                 _transpose(Ws[l], trans, n_in, n_out)            # (n_out, n_in)
@@ -996,9 +1067,11 @@ def train_step(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs
                 width = sizes[l + 1]
             if sizes[l] > width:
                 width = sizes[l]
-            # the transposed operand: zin^T (n_in x n) or W^T (n_out x n_in)
-            if sizes[l] * n > trans:
-                trans = sizes[l] * n
+            # the packed deltas (_weight_grad) or W^T (n_out x n_in)
+            size = (_packed_pad_size(k, <double *>NULL, n, sizes[l + 1]) if dbl
+                    else _packed_pad_size(k, <float *>NULL, n, sizes[l + 1]))
+            if size > trans:
+                trans = size
             if sizes[l] * sizes[l + 1] > trans:
                 trans = sizes[l] * sizes[l + 1]
         for i in range(2 * L):  # state arrays: s1 at ptrs + 5L, s2 at ptrs + 7L

@@ -66,13 +66,33 @@ static void FN(pack)(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out)
  * passes over it, instead of the whole panel streaming from L2 once per tile. */
 #define KC_BLOCK (24576 / (TILE_VECTORS * VBYTES))
 
-/* rows x nv vectors of main columns, k in [k0, k1), on a packed panel nv vectors
- * wide: the sums start from init (the bias, ld_init 0; or the sums of the block
- * before, stored in out, ld_init n_out) and end in out.  A sum stored and loaded
+/* A vector of the first n lanes of p, the rest zero; and its store. */
+ALWAYS_INLINE V FN(load_part)(const T *p, int n)
+{
+    T t[L];
+    int l;
+    for (l = 0; l < L; l++) t[l] = l < n ? p[l] : 0;
+    return FN(load)(t);
+}
+
+ALWAYS_INLINE void FN(store_part)(T *p, V v, int n)
+{
+    T t[L];
+    int l;
+    FN(store)(t, v);
+    for (l = 0; l < n; l++) p[l] = t[l];
+}
+
+/* rows x nv vectors of columns, k in [k0, k1), on a packed panel nv vectors wide;
+ * x's value for row r and k is x[r * xs_r + k * xs_k] (x or its transpose).  The
+ * sums start from init (the bias, ld_init 0; or the sums of the block before,
+ * stored in out, ld_init n_out; or zero, init NULL) and end in out.  Of the last
+ * vector only `last` lanes are columns (L: all of it).  A sum stored and loaded
  * back is unchanged, so blocking k keeps every sum's order and roundings. */
-ALWAYS_INLINE void FN(panel)(const T *x, ptrdiff_t ldx, const T *Wp, const T *init,
-                             ptrdiff_t ld_init, T *out, ptrdiff_t n_out, ptrdiff_t k0,
-                             ptrdiff_t k1, const int rows, const int nv)
+ALWAYS_INLINE void FN(panel)(const T *x, ptrdiff_t xs_r, ptrdiff_t xs_k, const T *Wp,
+                             const T *init, ptrdiff_t ld_init, T *out, ptrdiff_t n_out,
+                             ptrdiff_t k0, ptrdiff_t k1, const int rows, const int nv,
+                             const int last)
 {
     V acc[TILE_ROWS][TILE_VECTORS];
     ptrdiff_t k;
@@ -80,7 +100,14 @@ ALWAYS_INLINE void FN(panel)(const T *x, ptrdiff_t ldx, const T *Wp, const T *in
 #pragma GCC unroll 8
     for (r = 0; r < rows; r++) {
 #pragma GCC unroll 4
-        for (v = 0; v < nv; v++) acc[r][v] = FN(load)(init + r * ld_init + v * L);
+        for (v = 0; v < nv; v++) {
+            if (!init)
+                acc[r][v] = SPLAT((T)0);
+            else if (v == nv - 1 && last < L)
+                acc[r][v] = FN(load_part)(init + r * ld_init + v * L, last);
+            else
+                acc[r][v] = FN(load)(init + r * ld_init + v * L);
+        }
     }
     for (k = k0; k < k1; k++) {
         V w[TILE_VECTORS];
@@ -88,7 +115,7 @@ ALWAYS_INLINE void FN(panel)(const T *x, ptrdiff_t ldx, const T *Wp, const T *in
         for (v = 0; v < nv; v++) w[v] = FN(load)(Wp + (k * nv + v) * L);
 #pragma GCC unroll 8
         for (r = 0; r < rows; r++) {
-            const V xb = SPLAT(x[r * ldx + k]);
+            const V xb = SPLAT(x[r * xs_r + k * xs_k]);
 #pragma GCC unroll 4
             for (v = 0; v < nv; v++) acc[r][v] = FMA(acc[r][v], xb, w[v]);
         }
@@ -96,25 +123,63 @@ ALWAYS_INLINE void FN(panel)(const T *x, ptrdiff_t ldx, const T *Wp, const T *in
 #pragma GCC unroll 8
     for (r = 0; r < rows; r++) {
 #pragma GCC unroll 4
-        for (v = 0; v < nv; v++) FN(store)(out + r * n_out + v * L, acc[r][v]);
+        for (v = 0; v < nv; v++) {
+            if (v == nv - 1 && last < L)
+                FN(store_part)(out + r * n_out + v * L, acc[r][v], last);
+            else
+                FN(store)(out + r * n_out + v * L, acc[r][v]);
+        }
     }
 }
 
-/* nv vectors of main columns from j0 for `rows` rows (whole tiles, then at most
- * one of half as many), block of k by block of k */
-ALWAYS_INLINE void FN(panel_rows)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T *out,
-                                  ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t j0, int rows,
-                                  const int nv)
+/* panel() on R rows from row i: the sums start from b (NULL: zero) in the first
+ * block of k, from out in the next */
+ALWAYS_INLINE void FN(panel_at)(const T *x, ptrdiff_t xs_r, ptrdiff_t xs_k, const T *Wp,
+                                const T *b, T *out, ptrdiff_t n_out, ptrdiff_t j0,
+                                ptrdiff_t k0, ptrdiff_t k1, ptrdiff_t i, const int R,
+                                const int nv, const int last)
+{
+    T *o = out + i * n_out + j0;
+    FN(panel)(x + i * xs_r, xs_r, xs_k, Wp, k0 ? o : b ? b + j0 : NULL, k0 ? n_out : 0, o,
+              n_out, k0, k1, R, nv, last);
+}
+
+/* nv vectors of columns from j0 for `rows` rows, block of k by block of k: whole
+ * tiles, then (the forward kernels) at most one tile of half as many rows, or
+ * (any_rows) tiles of TILE_ROWS / 2, / 4, ... rows, as many as are left */
+ALWAYS_INLINE void FN(panel_rows)(const T *x, ptrdiff_t xs_r, ptrdiff_t xs_k, const T *Wp,
+                                  const T *b, T *out, ptrdiff_t n_in, ptrdiff_t n_out,
+                                  ptrdiff_t j0, int rows, const int nv, const int last,
+                                  const int any_rows)
 {
     ptrdiff_t k0 = 0, k1, i;
     do {
         k1 = n_in - k0 < KC_BLOCK ? n_in : k0 + KC_BLOCK;
         for (i = 0; i + TILE_ROWS <= rows; i += TILE_ROWS)
-            FN(panel)(x + i * ldx, ldx, Wp, k0 ? out + i * n_out + j0 : b + j0, k0 ? n_out : 0,
-                      out + i * n_out + j0, n_out, k0, k1, TILE_ROWS, nv);
-        if (i < rows)
-            FN(panel)(x + i * ldx, ldx, Wp, k0 ? out + i * n_out + j0 : b + j0, k0 ? n_out : 0,
-                      out + i * n_out + j0, n_out, k0, k1, TILE_ROWS / 2, nv);
+            FN(panel_at)(x, xs_r, xs_k, Wp, b, out, n_out, j0, k0, k1, i, TILE_ROWS, nv, last);
+        if (!any_rows) {
+            if (i < rows)
+                FN(panel_at)(x, xs_r, xs_k, Wp, b, out, n_out, j0, k0, k1, i, TILE_ROWS / 2, nv,
+                             last);
+        } else {
+            if (rows - i >= TILE_ROWS / 2) {
+                FN(panel_at)(x, xs_r, xs_k, Wp, b, out, n_out, j0, k0, k1, i, TILE_ROWS / 2, nv,
+                             last);
+                i += TILE_ROWS / 2;
+            }
+#if TILE_ROWS >= 4
+            if (rows - i >= TILE_ROWS / 4) {
+                FN(panel_at)(x, xs_r, xs_k, Wp, b, out, n_out, j0, k0, k1, i, TILE_ROWS / 4, nv,
+                             last);
+                i += TILE_ROWS / 4;
+            }
+#endif
+#if TILE_ROWS >= 8
+            if (rows - i >= TILE_ROWS / 8)
+                FN(panel_at)(x, xs_r, xs_k, Wp, b, out, n_out, j0, k0, k1, i, TILE_ROWS / 8, nv,
+                             last);
+#endif
+        }
         k0 = k1;
     } while (k0 < n_in);
 }
@@ -192,11 +257,13 @@ static void FN(tile_block)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T
     while (j0 < n_main) {
         const int nv = (n_main - j0) / L < TILE_VECTORS ? (int)((n_main - j0) / L) : TILE_VECTORS;
         switch (nv) {
-        case 1: FN(panel_rows)(x, ldx, Wp, b, out, n_in, n_out, j0, rows, 1); break;
+        case 1: FN(panel_rows)(x, ldx, 1, Wp, b, out, n_in, n_out, j0, rows, 1, L, 0); break;
 #if TILE_VECTORS > 2
-        case 2: FN(panel_rows)(x, ldx, Wp, b, out, n_in, n_out, j0, rows, 2); break;
+        case 2: FN(panel_rows)(x, ldx, 1, Wp, b, out, n_in, n_out, j0, rows, 2, L, 0); break;
 #endif
-        default: FN(panel_rows)(x, ldx, Wp, b, out, n_in, n_out, j0, rows, TILE_VECTORS); break;
+        default:
+            FN(panel_rows)(x, ldx, 1, Wp, b, out, n_in, n_out, j0, rows, TILE_VECTORS, L, 0);
+            break;
         }
         Wp += n_in * nv * L;
         j0 += nv * L;
@@ -224,6 +291,67 @@ static void FN(tile)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T *out,
         mr = rows - i0 > mc ? mc : rows - i0;
         FN(tile_block)(x + (ptrdiff_t)i0 * ldx, ldx, Wp, b, out + (ptrdiff_t)i0 * n_out, n_in,
                        n_out, mr);
+    }
+}
+
+/* ------------------------------------------------------------------ x transposed
+ *
+ * out (rows x n_out) = x^T @ W, the weight gradient of backpropagation (x: a
+ * layer's inputs, n_in x rows with row stride ldx, read as its transpose in
+ * place; W: the deltas, n_in x n_out).  W is packed by pack_pad(): the panels of
+ * pack() over all columns, the last vector zero-padded, so that every column is
+ * summed alike, from zero over k in order.  Any number of rows: whole tiles, then
+ * tiles of half, a quarter ... as many; a row's sums do not depend on which.
+ */
+static ptrdiff_t FN(packed_pad_size)(ptrdiff_t n_in, ptrdiff_t n_out)
+{
+    return n_in * ((n_out + L - 1) / L * L);
+}
+
+static void FN(pack_pad)(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out)
+{
+    const ptrdiff_t n_pad = (n_out + L - 1) / L * L;
+    ptrdiff_t j0, k, c;
+    for (j0 = 0; j0 < n_pad;) {
+        const ptrdiff_t P = n_pad - j0 < TILE_VECTORS * L ? n_pad - j0 : TILE_VECTORS * L;
+        for (k = 0; k < n_in; k++, Wp += P)
+            for (c = 0; c < P; c++) Wp[c] = j0 + c < n_out ? W[k * n_out + j0 + c] : 0;
+        j0 += P;
+    }
+}
+
+static void FN(tile_t)(const T *x, ptrdiff_t ldx, const T *Wp, T *out, ptrdiff_t n_in,
+                       ptrdiff_t n_out, ptrdiff_t rows)
+{
+    const ptrdiff_t n_pad = (n_out + L - 1) / L * L;
+    ptrdiff_t i0, j0;
+    /* blocks of MC_ROWS rows: the block's x (n_in runs of MC_ROWS values) stays in
+     * L2 while the panels pass over it */
+    for (i0 = 0; i0 < rows; i0 += MC_ROWS) {
+        const int mr = rows - i0 > MC_ROWS ? MC_ROWS : (int)(rows - i0);
+        const T *Wq = Wp;
+        for (j0 = 0; j0 < n_pad; j0 += TILE_VECTORS * L) {
+            const int nv = (n_pad - j0) / L < TILE_VECTORS ? (int)((n_pad - j0) / L)
+                                                           : TILE_VECTORS;
+            const int last = j0 + nv * L > n_out ? (int)(n_out - j0 - (nv - 1) * L) : L;
+            switch (nv) {
+            case 1:
+                FN(panel_rows)(x + i0, 1, ldx, Wq, NULL, out + i0 * n_out, n_in, n_out, j0, mr,
+                               1, last, 1);
+                break;
+#if TILE_VECTORS > 2
+            case 2:
+                FN(panel_rows)(x + i0, 1, ldx, Wq, NULL, out + i0 * n_out, n_in, n_out, j0, mr,
+                               2, last, 1);
+                break;
+#endif
+            default:
+                FN(panel_rows)(x + i0, 1, ldx, Wq, NULL, out + i0 * n_out, n_in, n_out, j0, mr,
+                               TILE_VECTORS, last, 1);
+                break;
+            }
+            Wq += n_in * nv * L;
+        }
     }
 }
 

@@ -157,7 +157,9 @@ typedef int32_t CAT3(ivec, f, LEVEL_SUFFIX) __attribute__((vector_size(VBYTES)))
 
 #define TABLE_ENTRIES(S)                                                              \
     CAT3(packed_size, S, LEVEL_SUFFIX), CAT3(pack, S, LEVEL_SUFFIX),                  \
-    CAT3(tile, S, LEVEL_SUFFIX), CAT3(row, S, LEVEL_SUFFIX),                          \
+    CAT3(tile, S, LEVEL_SUFFIX), CAT3(packed_pad_size, S, LEVEL_SUFFIX),              \
+    CAT3(pack_pad, S, LEVEL_SUFFIX), CAT3(tile_t, S, LEVEL_SUFFIX),                    \
+    CAT3(row, S, LEVEL_SUFFIX),                                                       \
     CAT3(sigmoid, S, LEVEL_SUFFIX), CAT3(exp_shifted, S, LEVEL_SUFFIX),                \
     CAT3(sgd, S, LEVEL_SUFFIX), CAT3(momentum, S, LEVEL_SUFFIX),                      \
     CAT3(adagrad, S, LEVEL_SUFFIX), CAT3(rmsprop, S, LEVEL_SUFFIX),                   \

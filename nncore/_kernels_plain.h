@@ -30,3 +30,26 @@ static void FN(tile)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T *out,
     int r;
     for (r = 0; r < rows; r++) FN(row)(x + r * ldx, Wp, b, out + r * n_out, n_in, n_out);
 }
+
+static ptrdiff_t FN(packed_pad_size)(ptrdiff_t n_in, ptrdiff_t n_out)
+{
+    return n_in * n_out;
+}
+
+static void FN(pack_pad)(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out)
+{
+    memcpy(Wp, W, (size_t)(n_in * n_out) * sizeof(T));
+}
+
+/* out (rows x n_out) = x^T @ W, x (n_in x rows, row stride ldx): from zero over k */
+static void FN(tile_t)(const T *x, ptrdiff_t ldx, const T *Wp, T *out, ptrdiff_t n_in,
+                       ptrdiff_t n_out, ptrdiff_t rows)
+{
+    ptrdiff_t r, j, k;
+    for (r = 0; r < rows; r++) {
+        T *o = out + r * n_out;
+        for (j = 0; j < n_out; j++) o[j] = 0;
+        for (k = 0; k < n_in; k++)
+            for (j = 0; j < n_out; j++) o[j] = o[j] + x[k * ldx + r] * Wp[k * n_out + j];
+    }
+}

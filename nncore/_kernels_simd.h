@@ -36,6 +36,11 @@ typedef struct nncore_kernels {
     void (*pack_d)(const double *W, double *Wp, ptrdiff_t n_in, ptrdiff_t n_out);
     void (*tile_d)(const double *x, ptrdiff_t ldx, const double *Wp, const double *b,
                    double *out, ptrdiff_t n_in, ptrdiff_t n_out, int rows);
+    /* the weight gradient x^T @ W (x: n_in x rows, stride ldx), W packed by pack_pad */
+    ptrdiff_t (*packed_pad_size_d)(ptrdiff_t n_in, ptrdiff_t n_out);
+    void (*pack_pad_d)(const double *W, double *Wp, ptrdiff_t n_in, ptrdiff_t n_out);
+    void (*tile_t_d)(const double *x, ptrdiff_t ldx, const double *Wp, double *out, ptrdiff_t n_in,
+                     ptrdiff_t n_out, ptrdiff_t rows);
     void (*row_d)(const double *x, const double *W, const double *b, double *out,
                   ptrdiff_t n_in, ptrdiff_t n_out);
     void (*sigmoid_d)(double *v, ptrdiff_t n);
@@ -52,6 +57,11 @@ typedef struct nncore_kernels {
     void (*pack_f)(const float *W, float *Wp, ptrdiff_t n_in, ptrdiff_t n_out);
     void (*tile_f)(const float *x, ptrdiff_t ldx, const float *Wp, const float *b,
                    float *out, ptrdiff_t n_in, ptrdiff_t n_out, int rows);
+    /* the weight gradient x^T @ W (x: n_in x rows, stride ldx), W packed by pack_pad */
+    ptrdiff_t (*packed_pad_size_f)(ptrdiff_t n_in, ptrdiff_t n_out);
+    void (*pack_pad_f)(const float *W, float *Wp, ptrdiff_t n_in, ptrdiff_t n_out);
+    void (*tile_t_f)(const float *x, ptrdiff_t ldx, const float *Wp, float *out, ptrdiff_t n_in,
+                     ptrdiff_t n_out, ptrdiff_t rows);
     void (*row_f)(const float *x, const float *W, const float *b, float *out,
                   ptrdiff_t n_in, ptrdiff_t n_out);
     void (*sigmoid_f)(float *v, ptrdiff_t n);
