@@ -47,6 +47,21 @@ def _limit_threads(n):
     return threadpool_limits(n)
 
 
+def _gemm_peak(dtype, repeats):
+    """FLOP/s of numpy's own 1024 x 1024 matrix product (best of `repeats`)."""
+    a = np.random.default_rng(0).random((1024, 1024)).astype(dtype)
+    return 2 * 1024 ** 3 / _best(lambda: a @ a, repeats)
+
+
+def _fit_flops(sizes, n_samples, epochs):
+    """Floating-point work of `epochs` epochs of minibatch training on dense layers:
+    the forward product, the weight gradient and (but for the first layer) the
+    gradient sent back, 2 * n_in * n_out each per sample."""
+    products = [2 * a * b for a, b in zip(sizes[:-1], sizes[1:])]
+    per_sample = 2 * sum(products) + sum(products[1:])
+    return per_sample * n_samples * epochs
+
+
 def _best(fn, repeats):
     times = []
     for _ in range(repeats):
@@ -96,6 +111,16 @@ def main(argv=None):
         print(f"| {name} | {fit_s:.2f} s | {accuracy:.4f} | {proba_s * 1e3:.1f} ms |")
     print(f"| ratio (scikit-learn / nncore) | {theirs[1] / ours[1]:.1f}x | "
           f"{(ours[2] - theirs[2]) * 100:+.2f} points | {theirs[3] / ours[3]:.1f}x |")
+    with _limit_threads(args.threads):
+        peak = _gemm_peak(np.dtype(args.dtype), 1 if args.quick else 5)
+    sizes = (x.shape[1], 100, 10)
+    fit_limit = _fit_flops(sizes, x.shape[0], epochs) / peak
+    proba_limit = 2 * sum(a * b for a, b in zip(sizes[:-1], sizes[1:])) * 10_000 / peak
+    print(f"| limit (the products' FLOPs at numpy's measured matmul peak, "
+          f"{peak / 1e9:.0f} GFLOP/s) | {fit_limit:.2f} s | | {proba_limit * 1e3:.1f} ms |")
+    print(f"| a 3x lead needs (scikit-learn / 3) | {theirs[1] / 3:.2f} s = "
+          f"{fit_limit / (theirs[1] / 3):.0%} of the peak speed | | {theirs[3] / 3 * 1e3:.1f} ms = "
+          f"{proba_limit / (theirs[3] / 3):.0%} of the peak speed |")
     if ours[4] != theirs[4]:
         print(f"(epochs run differ: {ours[4]} and {theirs[4]})")
     return 0
