@@ -252,20 +252,24 @@ def _training_data(quick):
 
 def bench_training(quick):
     """One epoch of 784-100-10 ReLU, batch 100, Adam (lr 0.001), each peer on one
-    thread but scikit-learn, which keeps its default BLAS threads."""
+    thread but scikit-learn, which keeps its default BLAS threads (and nncore again
+    on 2 threads, its peer there)."""
     import warnings
 
     xe, te, xv, tv = _training_data(quick)
     out = {}
 
-    def nncore_epoch(dtype):
+    def nncore_epoch(dtype, threads=1):
         net = nncore.Network.init([784, 100, 10], activation="relu", weight_init="he",
                                   dtype=dtype, rng=0)
         xs = xe.astype(dtype)
+        nncore.set_num_threads(threads)
         start = time.perf_counter()
         net.fit(xs, te, epochs=1, batch_size=100, optimizer=nncore.Adam(lr=0.001), rng=0,
                 progress=False)
-        return time.perf_counter() - start, net.accuracy(xv, tv)
+        seconds = time.perf_counter() - start
+        nncore.set_num_threads(1)
+        return seconds, net.accuracy(xv, tv)
 
     def numpy_epoch(dtype):
         import numpy_mlp  # benchmarks/numpy_mlp.py, beside this script
@@ -318,6 +322,8 @@ def bench_training(quick):
     set_threads(1)
     for dtype in (np.float64, np.float32):
         runs = {"nncore": nncore_epoch, "plain NumPy": numpy_epoch}
+        if (os.cpu_count() or 1) > 1:  # the peer of scikit-learn on its BLAS threads
+            runs["nncore (2 threads)"] = lambda dtype: nncore_epoch(dtype, threads=2)
         for name, module, fn in (("torch", "torch", torch_epoch),
                                  ("scikit-learn (BLAS threads)", "sklearn", sklearn_epoch)):
             try:
@@ -352,6 +358,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="smoke test: small and fast")
     parser.add_argument("--json", metavar="PATH", help="write the results as JSON")
     parser.add_argument("--no-training", action="store_true")
+    parser.add_argument("--no-inference", action="store_true")
     args = parser.parse_args(argv)
     if args.quick:
         batches, dtypes, threads, min_time, repeat = [1, 100], [np.float32], [1], 0.002, 3
@@ -362,17 +369,19 @@ def main(argv=None):
     print(f"nncore {nncore.__version__} ({_kernels.BACKEND}, simd {simd}), numpy {np.__version__}, "
           f"{platform.machine()}, {os.cpu_count()} CPUs, "
           f"build: {getattr(_kernels.impl, 'BUILD_INFO', {}).get('cflags', '-')}")
-    print("\nInference, 784-50-100-10 sigmoid/softmax (median per call):\n")
-    dummy = {f"{p}{i}": np.zeros((a, b) if p == "W" else b, np.float32)
-             for i, (a, b) in enumerate(zip(SIZES[:-1], SIZES[1:]), start=1) for p in "Wb"}
-    names = list(make_peers(dummy, np.float32))
-    print("| threads | dtype | batch | " + " | ".join(names)
-          + " | nncore vs fastest peer | of limit |\n|" + "---|" * (len(names) + 5))
-    rows = bench_inference(batches, dtypes, threads, min_time, repeat)
+    rows = []
+    if not args.no_inference:
+        print("\nInference, 784-50-100-10 sigmoid/softmax (median per call):\n")
+        dummy = {f"{p}{i}": np.zeros((a, b) if p == "W" else b, np.float32)
+                 for i, (a, b) in enumerate(zip(SIZES[:-1], SIZES[1:]), start=1) for p in "Wb"}
+        names = list(make_peers(dummy, np.float32))
+        print("| threads | dtype | batch | " + " | ".join(names)
+              + " | nncore vs fastest peer | of limit |\n|" + "---|" * (len(names) + 5))
+        rows = bench_inference(batches, dtypes, threads, min_time, repeat)
     training = {}
     if not args.no_training:
         print("\nTraining, one epoch of 784-100-10 ReLU, batch 100, Adam, 1 thread "
-              "(scikit-learn: its default BLAS threads):\n")
+              "(scikit-learn: its default BLAS threads; nncore also on 2):\n")
         print("| implementation | dtype | epoch time | accuracy |\n|---|---|---|---|")
         training = bench_training(args.quick)
     if args.json:
