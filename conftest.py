@@ -22,7 +22,7 @@ _OPTIONAL = [
     (("interop.rst",), ("sklearn", "torch", "onnx", "onnxruntime"), "test"),
     (("sklearn.rst",), ("sklearn",), "sklearn"),
     # MYONN's rotated records: scipy.ndimage, which scikit-learn brings
-    (("nncore.book.myonn.rotate_inputs",), ("scipy",), "test"),
+    (("nncore.book.myonn.rotate_inputs", "book-map.rst"), ("scipy",), "test"),
 ]
 
 
