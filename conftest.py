@@ -21,6 +21,8 @@ _OPTIONAL = [
     (("Network.to_onnx", "_onnx_read.py"), ("onnx", "onnxruntime"), "onnx"),
     (("interop.rst",), ("sklearn", "torch", "onnx", "onnxruntime"), "test"),
     (("sklearn.rst",), ("sklearn",), "sklearn"),
+    # MYONN's rotated records: scipy.ndimage, which scikit-learn brings
+    (("nncore.book.myonn.rotate_inputs", "book-map.rst"), ("scipy",), "test"),
 ]
 
 

@@ -86,3 +86,22 @@ def reference_dir():
     """The book's sample_weight.pkl and the CSV samples: $NNCORE_REFERENCE, else
     ../shared/reference (the variable serves a test run from an unpacked sdist)."""
     return _shared_dir(os.environ.get("NNCORE_REFERENCE") or SHARED_REFERENCE, "reference files")
+
+
+def _long_tests_enabled():
+    value = os.environ.get("NNCORE_LONG_TESTS", "")
+    if value not in ("", "0", "1"):
+        raise pytest.UsageError(f"NNCORE_LONG_TESTS={value}: use 1 to run the tests marked "
+                                "`long`, 0 or nothing to skip them")
+    return value == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``long`` (training runs of several minutes) skip, with a reason,
+    unless NNCORE_LONG_TESTS=1."""
+    if _long_tests_enabled():
+        return
+    skip = pytest.mark.skip(reason="a run of several minutes: set NNCORE_LONG_TESTS=1 to run it")
+    for item in items:
+        if item.get_closest_marker("long") is not None:
+            item.add_marker(skip)

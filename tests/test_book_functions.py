@@ -1,4 +1,6 @@
 """nncore.book's functions and chapter-4 gradients against the numbers the book prints."""
+import sys
+
 import numpy as np
 import pytest
 
@@ -133,3 +135,64 @@ def test_gradient_argument_errors():
         book.gradient_descent(lambda v: 0.0, np.zeros(2), step_num=-1)
     with pytest.raises(ValueError, match="one point"):
         book.numerical_gradient_2d(lambda v: 0.0, np.zeros((2, 2, 2)))
+
+
+def test_rotate_inputs_is_scipys_rotate_row_by_row(backend, dtype):
+    """rotate_inputs gives scipy.ndimage.rotate(image, angle, reshape=False, order=1,
+    cval=...) of each row as a square image, bit for bit, in the rows' dtype."""
+    ndimage = pytest.importorskip("scipy.ndimage")
+    rows = np.random.RandomState(0).uniform(0.01, 1.0, (4, 784)).astype(dtype)
+    for angle, cval in ((10.0, 0.01), (-10, 0.01), (33.5, 0.5)):
+        rotated = book.rotate_inputs(rows, angle, cval=cval)
+        assert rotated.shape == (4, 784) and rotated.dtype == dtype
+        for row, got in zip(rows, rotated):
+            want = ndimage.rotate(row.reshape(28, 28), angle, reshape=False, order=1, cval=cval)
+            np.testing.assert_array_equal(got, want.reshape(784))
+            np.testing.assert_array_equal(book.rotate_inputs(row, angle, cval=cval), got)
+    np.testing.assert_array_equal(book.rotate_inputs(_strided(rows, dtype), 10.0),
+                                  book.rotate_inputs(rows, 10.0))
+    assert book.rotate_inputs(rows.tolist(), 10.0).dtype == np.float64
+
+
+def test_rotate_inputs_turns_anticlockwise_and_keeps_the_canvas():
+    pytest.importorskip("scipy.ndimage")
+    image = np.full((5, 5), 0.01)
+    image[2, 4] = 0.99                                     # right of the centre
+    quarter = book.rotate_inputs(image.reshape(25), 90.0).reshape(5, 5)
+    np.testing.assert_allclose(quarter, np.rot90(image), rtol=0, atol=1e-12)   # to the top
+    np.testing.assert_array_equal(book.rotate_inputs(image.reshape(25), 0), image.reshape(25))
+    # a bar turned by 45 degrees: the corners brought in are cval, the canvas stays 9 x 9
+    bar = np.zeros((9, 9))
+    bar[4] = 1.0
+    turned = book.rotate_inputs(bar.reshape(81), 45.0, cval=0.25).reshape(9, 9)
+    assert turned.shape == (9, 9) and turned[0, 0] == turned[8, 8] == 0.25
+    raw = book.rotate_inputs(np.arange(16, dtype=np.uint8), 0.0)
+    assert raw.dtype == np.float64 and raw.tolist() == list(range(16))
+    assert book.rotate_inputs(np.zeros((0, 784)), 10.0).shape == (0, 784)
+
+
+@pytest.mark.parametrize("inputs, angle, cval, error, message", [
+    (np.ones(783), 10.0, 0.01, ValueError, r"square images flattened row by row.*\(783,\)"),
+    (np.ones((2, 3)), 10.0, 0.01, ValueError, "square images"),
+    (np.ones(0), 10.0, 0.01, ValueError, "square images"),
+    (np.ones((2, 28, 28)), 10.0, 0.01, ValueError, r"inputs must be 1-D or 2-D"),
+    (1.0, 10.0, 0.01, ValueError, r"inputs must be 1-D or 2-D"),
+    (np.ones(784, np.complex128), 10.0, 0.01, TypeError, "float32, float64, integer or bool"),
+    (np.ones(784), float("nan"), 0.01, ValueError, "angle must be a finite real number"),
+    (np.ones(784), True, 0.01, ValueError, "angle must be a finite real number"),
+    (np.ones(784), "10", 0.01, ValueError, "angle must be a finite real number"),
+    (np.ones(784), 10 ** 400, 0.01, ValueError, "angle must be a finite real number"),
+    (np.ones(784), 10.0, float("inf"), ValueError, "cval must be a finite real number"),
+    (np.ones(784), 10.0, None, ValueError, "cval must be a finite real number"),
+])
+def test_rotate_inputs_refuses_bad_arguments(inputs, angle, cval, error, message):
+    pytest.importorskip("scipy.ndimage")
+    with pytest.raises(error, match=message):
+        book.rotate_inputs(inputs, angle, cval=cval)
+
+
+def test_rotate_inputs_without_scipy_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "scipy", None)      # import scipy now fails
+    monkeypatch.setitem(sys.modules, "scipy.ndimage", None)
+    with pytest.raises(ImportError, match="rotate_inputs needs scipy: pip install scipy"):
+        book.rotate_inputs(np.ones(784), 10.0)

@@ -1,5 +1,6 @@
 """The book's networks end to end: chapter 3's inference, chapter 4/5's gradient check and
 training loop, and Make Your Own Neural Network, against the figures the books print."""
+import glob
 import os
 import pickle
 
@@ -242,25 +243,46 @@ def test_make_your_own_neural_network(backend, reference_dir):
 MYONN_FULL_RUN_BAND = (0.965, 0.980)
 
 
+def _raw_records(mnist_dir, kind):
+    """MNIST's IDX files as the notebooks' CSV files hold them: uint8 rows, labels."""
+    pixels = _idx.read(os.path.join(mnist_dir, f"{kind}-images-idx3-ubyte.gz"))
+    labels = _idx.read(os.path.join(mnist_dir, f"{kind}-labels-idx1-ubyte.gz"))
+    return pixels.reshape(-1, 784), labels
+
+
+@pytest.fixture(scope="module")
+def myonn_records(mnist_dir):
+    """Training and test records scaled in float64 as the notebooks scale them."""
+    def scaled(kind):
+        pixels, labels = _raw_records(mnist_dir, kind)
+        return np.asarray(pixels, np.float64) / 255.0 * 0.99 + 0.01, labels
+
+    return scaled("train"), scaled("t10k")
+
+
+def _myonn_targets(label):
+    targets = np.zeros(10) + 0.01
+    targets[label] = 0.99
+    return targets
+
+
+def _performance(n, x_test, l_test):
+    """The notebooks' scorecard: one query per test record, the fraction right."""
+    scorecard = [int(np.argmax(n.query(inputs)) == label) for inputs, label in zip(x_test, l_test)]
+    return sum(scorecard) / len(scorecard)
+
+
 @pytest.mark.slow
-def test_myonn_full_run_lands_in_the_books_band(mnist_dir):
+def test_myonn_full_run_lands_in_the_books_band(myonn_records):
     """The notebooks' full run: 60000 records in file order, 5 epochs, hidden 200,
     learning rate 0.1 (300000 train calls; on the backend nncore chose only), then
     part 3's backquery of label 0."""
-    def records(kind):
-        pixels = _idx.read(os.path.join(mnist_dir, f"{kind}-images-idx3-ubyte.gz"))
-        labels = _idx.read(os.path.join(mnist_dir, f"{kind}-labels-idx1-ubyte.gz"))
-        return np.asarray(pixels.reshape(-1, 784), np.float64) / 255.0 * 0.99 + 0.01, labels
-
-    (x_train, l_train), (x_test, l_test) = records("train"), records("t10k")
+    (x_train, l_train), (x_test, l_test) = myonn_records
     n = book.neuralNetwork(784, 200, 10, 0.1, rng=np.random.RandomState(0))
     for _ in range(5):
         for inputs, label in zip(x_train, l_train):
-            targets = np.zeros(10) + 0.01
-            targets[label] = 0.99
-            n.train(inputs, targets)
-    scorecard = [int(np.argmax(n.query(inputs)) == label) for inputs, label in zip(x_test, l_test)]
-    performance = sum(scorecard) / len(scorecard)
+            n.train(inputs, _myonn_targets(label))
+    performance = _performance(n, x_test, l_test)
     assert MYONN_FULL_RUN_BAND[0] <= performance <= MYONN_FULL_RUN_BAND[1], performance
     targets = np.zeros(10) + 0.01
     targets[0] = 0.99
@@ -327,6 +349,142 @@ def test_myonn_validation_and_global_state():
     ro = np.ones(3, np.float32)
     ro.flags.writeable = False
     assert a.query(ro[::1]).dtype == np.float64
+
+
+# ------------------------------------------------- MYONN part 3: rotations, own images
+
+def _train_with_rotations(n, x_train, l_train, epochs):
+    """part3_neural_network_mnist_data_with_rotations: each record, then the record
+    turned by +10 and by -10 degrees, all with the record's targets."""
+    plus10, minus10 = book.rotate_inputs(x_train, 10.0), book.rotate_inputs(x_train, -10.0)
+    for _ in range(epochs):
+        for inputs, inputs_plus10, inputs_minus10, label in zip(x_train, plus10, minus10, l_train):
+            targets = _myonn_targets(label)
+            n.train(inputs, targets)
+            n.train(inputs_plus10, targets)
+            n.train(inputs_minus10, targets)
+    return n
+
+
+# The rotations pipeline on the first 1000 records, 1 epoch (3000 train calls), hidden
+# 200, learning rate 0.01, scored on the 10000 test records: seeds 0 to 19 gave 0.5599
+# to 0.5927 on both backends (seed 0: 0.5711); the band adds 0.03 each side.
+MYONN_ROTATIONS_1000_BAND = (0.53, 0.62)
+
+
+def test_myonn_rotations_pipeline_on_1000_records(backend, myonn_records):
+    """The rotations notebook's loop on 1000 records: nncore's rotate_inputs and train
+    give the weights of the notebook's own loop (scipy.ndimage.rotate called per record,
+    the notebook's arithmetic) bit for bit, and the performance lies in its band."""
+    ndimage = pytest.importorskip("scipy.ndimage")
+    (x_train, l_train), (x_test, l_test) = myonn_records
+    x_train, l_train = x_train[:1000], l_train[:1000]
+    n = _train_with_rotations(book.neuralNetwork(784, 200, 10, 0.01,
+                                                 rng=np.random.RandomState(0)),
+                              x_train, l_train, epochs=1)
+    book_n = book.neuralNetwork(784, 200, 10, 0.01, rng=np.random.RandomState(0))
+    for inputs, label in zip(x_train, l_train):
+        targets = _myonn_targets(label)
+        _notebook_train(book_n, inputs, targets)
+        for angle in (10, -10):
+            image = ndimage.rotate(inputs.reshape(28, 28), angle, cval=0.01, order=1,
+                                   reshape=False)
+            _notebook_train(book_n, image.reshape(784), targets)
+    np.testing.assert_array_equal(n.who, book_n.who)
+    np.testing.assert_array_equal(n.wih, book_n.wih)
+    performance = _performance(n, x_test, l_test)
+    assert MYONN_ROTATIONS_1000_BAND[0] <= performance <= MYONN_ROTATIONS_1000_BAND[1], \
+        performance
+
+
+# part3_neural_network_mnist_data_with_rotations.ipynb printed performance 0.9781 in
+# 2016 (initial weights of another spread), 0.9754 in 2017 and 0.975 in 2024, all
+# unseeded.  RandomState(0) gave 0.9776 on the compiled backend (one run, 374 s); no
+# other seed was run.  The band holds the four with a margin of 0.005 each side.
+MYONN_ROTATIONS_FULL_RUN_BAND = (0.970, 0.983)
+
+
+@pytest.mark.slow
+@pytest.mark.long
+def test_myonn_rotations_full_run_lands_in_the_books_band(myonn_records):
+    """The rotations notebook whole: 60000 records and their two rotations, 10 epochs,
+    hidden 200, learning rate 0.01 (1.8 million train calls; on the backend nncore
+    chose only).  Prints its performance as the notebook does (pytest -s shows it)."""
+    pytest.importorskip("scipy.ndimage")
+    (x_train, l_train), (x_test, l_test) = myonn_records
+    n = _train_with_rotations(book.neuralNetwork(784, 200, 10, 0.01,
+                                                 rng=np.random.RandomState(0)),
+                              x_train, l_train, epochs=10)
+    performance = _performance(n, x_test, l_test)
+    print("performance = ", performance)
+    assert MYONN_ROTATIONS_FULL_RUN_BAND[0] <= performance <= MYONN_ROTATIONS_FULL_RUN_BAND[1], \
+        performance
+
+
+# Stand-ins for the author's my_own_images/2828_my_own_<label>.png: the first test digit
+# of each label, dark on white, 28 x 28, in 8-bit grey or, as the author's 2 to 6 are,
+# RGB or RGBA.  The author's 3, 4 and 5 are not fully black; the notebook printed their
+# maxima (0.97282356 for the 3 in its current run; 0.930118 and 0.868 in its 2017 run,
+# float32 then printed to 6 digits), and the stand-ins for them are dimmed to give the
+# same darkest pixels.
+OWN_IMAGE_MODES = {2: "RGBA", 3: "RGB", 4: "RGB", 5: "RGB", 6: "RGBA"}
+OWN_IMAGE_PRINTED_MAX = {3: (str, "0.97282356"), 4: ("{:.6g}".format, "0.930118"),
+                         5: ("{:.6g}".format, "0.868")}
+OWN_IMAGE_DARKEST = {3: 248, 4: 237, 5: 221}       # as MNIST pixel values
+# A network of 100 hidden nodes, learning rate 0.3, trained 1 epoch on the first 2000
+# training records, got 7 to 9 of the 10 stand-ins right with seeds 0 to 19 (8 with
+# seed 0), on both backends.
+OWN_IMAGES_MIN_RIGHT = 6
+
+
+def test_myonn_reads_own_images_like_the_notebook(backend, tmp_path, mnist_dir, myonn_records):
+    """part3_load_own_images.ipynb on stand-in PNGs: read as float grey (Pillow's mode
+    "F", what the notebook's imageio.v3.imread(..., mode="F") returns), 255 minus each
+    pixel, scaled / 255 * 0.99 + 0.01; then queried as part 3's own-data notebook does."""
+    Image = pytest.importorskip("PIL.Image")
+    test_pixels, test_labels = _raw_records(mnist_dir, "t10k")
+    records = {}
+    for label in range(10):
+        pixels = test_pixels[np.flatnonzero(test_labels == label)[0]].astype(np.int64)
+        if label in OWN_IMAGE_DARKEST:
+            pixels = pixels * OWN_IMAGE_DARKEST[label] // pixels.max()
+        records[label] = pixels.astype(np.uint8)
+        grey = (255 - records[label]).reshape(28, 28)       # dark digit on white paper
+        planes = {"RGB": [grey] * 3, "RGBA": [grey] * 3 + [np.full_like(grey, 255)]}
+        mode = OWN_IMAGE_MODES.get(label, "L")
+        image = Image.fromarray(np.stack(planes[mode], axis=-1) if mode in planes else grey)
+        assert image.mode == mode
+        image.save(tmp_path / f"2828_my_own_{label}.png")
+
+    (x_train, l_train), _ = myonn_records
+    n = book.neuralNetwork(784, 100, 10, 0.3, rng=np.random.RandomState(0))
+    for inputs, label in zip(x_train[:2000], l_train[:2000]):
+        n.train(inputs, _myonn_targets(label))
+
+    right, read = 0, []
+    for image_file_name in sorted(glob.glob(str(tmp_path / "2828_my_own_?.png"))):
+        label = int(image_file_name[-5:-4])
+        read.append(label)
+        with Image.open(image_file_name) as image:
+            img_array = np.asarray(image.convert("F"))
+        img_data = 255.0 - img_array.reshape(784)
+        img_data = (img_data / 255.0 * 0.99) + 0.01
+        assert img_array.dtype == img_data.dtype == np.float32
+        # the record's own scaling, in float32 exactly and in the notebooks' float64
+        pixels = records[label]
+        np.testing.assert_array_equal(
+            img_data, pixels.astype(np.float32) / np.float32(255) * np.float32(0.99)
+            + np.float32(0.01))
+        np.testing.assert_allclose(img_data, pixels / 255.0 * 0.99 + 0.01, rtol=0, atol=1e-7)
+        assert str(np.min(img_data)) == "0.01"
+        form, printed = OWN_IMAGE_PRINTED_MAX.get(label, (str, "1.0"))
+        assert form(np.max(img_data)) == printed, label
+        record = np.append(label, img_data)
+        outputs = n.query(record[1:])
+        np.testing.assert_allclose(outputs, n.query(pixels / 255.0 * 0.99 + 0.01), rtol=1e-6)
+        right += int(np.argmax(outputs) == label)
+    assert read == list(range(10))
+    assert OWN_IMAGES_MIN_RIGHT <= right <= 10, right
 
 
 # ---------------------------------------------------------------- the book's accuracy

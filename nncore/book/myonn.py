@@ -6,14 +6,18 @@ Its conventions differ from *Deep Learning from Scratch*: weights are
 and ``train`` takes one sample and updates the weights at once by the book's
 rule: each layer's error times the sigmoid's slope, the hidden error being the
 output error sent back through ``who``.  The sigmoid is nncore's kernel.
+:func:`rotate_inputs` makes the rotated copies of the training records that the
+book's part 3 adds to the training data (it needs scipy).
 """
+import math
+
 import numpy as np
 
 from .. import functions as _f
-from .._validation import as_float_array, positive_int
+from .._validation import as_float_array, check_ndim, positive_int
 from . import _random
 
-__all__ = ["neuralNetwork"]
+__all__ = ["neuralNetwork", "rotate_inputs"]
 
 
 def _logit(y):
@@ -142,3 +146,82 @@ class neuralNetwork:  # noqa: N801 - the book's name
         hidden_outputs = _rescale(self.who.T @ final_inputs)
         hidden_inputs = self.inverse_activation_function(hidden_outputs)
         return _rescale(self.wih.T @ hidden_inputs)
+
+
+def _real(value, name):
+    """``value`` as a float when it is a finite real number (not a bool), else ValueError."""
+    if not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating)):
+        try:
+            number = float(value)
+        except OverflowError:   # an int beyond float's range
+            number = math.inf
+        if math.isfinite(number):
+            return number
+    raise ValueError(f"{name} must be a finite real number; got {value!r}")
+
+
+def rotate_inputs(inputs, angle, cval=0.01):
+    """Rotate scaled records by ``angle`` degrees, as the book's part 3 does.
+
+    Each record, a square image flattened row by row (784 values for MNIST's
+    28 x 28), is turned anticlockwise (as displayed) about its centre with
+    ``scipy.ndimage.rotate(image, angle, reshape=False, order=1, cval=cval)``:
+    linear interpolation, the image keeps its size, and the corners that the
+    rotation brings in are filled with ``cval``, 0.01 being the background of
+    records scaled by ``/ 255 * 0.99 + 0.01``.  The result is scipy's, bit for
+    bit, for one record or for each row of a batch.
+
+    Parameters
+    ----------
+    inputs : array_like
+        One record ``(n * n,)`` or records ``(N, n * n)``; float32 and float64
+        stay as they are, integers become float64.
+    angle : float
+        Degrees; the book trains on ``+10`` and ``-10``.
+    cval : float
+        The value of pixels that come from outside the image.
+
+    Returns
+    -------
+    numpy.ndarray
+        The rotated records, of the shape and float dtype of ``inputs``.
+
+    Raises
+    ------
+    ImportError
+        If scipy is not installed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nncore.book import rotate_inputs
+    >>> image = np.full((5, 5), 0.01)
+    >>> image[2, 4] = 0.99                       # a dot right of the centre
+    >>> print(rotate_inputs(image.reshape(25), 90.0).reshape(5, 5))   # a quarter turn
+    [[0.01 0.01 0.99 0.01 0.01]
+     [0.01 0.01 0.01 0.01 0.01]
+     [0.01 0.01 0.01 0.01 0.01]
+     [0.01 0.01 0.01 0.01 0.01]
+     [0.01 0.01 0.01 0.01 0.01]]
+    >>> rotate_inputs(np.tile(image.reshape(25), (3, 1)), -10.0).shape
+    (3, 25)
+    """
+    try:
+        from scipy import ndimage
+    except ImportError:
+        raise ImportError("rotate_inputs needs scipy: pip install scipy (the test, docs and "
+                          "sklearn extras of nncore-dlfs bring it)") from None
+    x = as_float_array(inputs, "inputs")
+    check_ndim(x, "inputs", (1, 2))
+    side = math.isqrt(x.shape[-1])
+    if side == 0 or side * side != x.shape[-1]:
+        raise ValueError("inputs must hold square images flattened row by row, n * n values "
+                         f"per record; got shape {x.shape}")
+    angle, cval = _real(angle, "angle"), _real(cval, "cval")
+    if x.size == 0:
+        return x.copy()
+    images = x.reshape(x.shape[:-1] + (side, side))
+    # scipy's default axes for one image, (1, 0), are the last two of a batch
+    rotated = ndimage.rotate(images, angle, axes=(images.ndim - 1, images.ndim - 2),
+                             reshape=False, order=1, cval=cval)
+    return rotated.reshape(x.shape)
