@@ -32,6 +32,14 @@ def set_num_threads(n):
 
     Results do not depend on the number of threads.
 
+    Between parallel calls OpenMP's threads spin for a while before they sleep,
+    which keeps training's many short steps fast on idle cores.  Where the cores
+    are busy with other work, spinning threads take turns with it, and a training
+    epoch can take several times as long as on one thread: there, keep 1 thread,
+    or start Python with ``OMP_WAIT_POLICY=passive`` (threads sleep at once; on
+    idle cores training then gains little from the second thread, ``predict`` on
+    large batches still does).
+
     Parameters
     ----------
     n : int
