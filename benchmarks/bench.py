@@ -167,7 +167,6 @@ def gemm_peak(dtype, threads, min_time):
 def set_threads(threads):
     THREADS[0] = threads
     os.environ["OMP_NUM_THREADS"] = str(threads)
-    nncore.set_num_threads(threads)
     try:
         import torch
         torch.set_num_threads(threads)
@@ -175,9 +174,12 @@ def set_threads(threads):
         pass
     try:
         from threadpoolctl import threadpool_limits
-        return threadpool_limits(limits=threads)
+        limiter = threadpool_limits(limits=threads)
     except ImportError:
-        return None
+        limiter = None
+    # after OpenMP's limit: nncore caps its threads at it
+    nncore.set_num_threads(threads)
+    return limiter
 
 
 def bench_inference(batches, dtypes, threads_list, min_time, repeat):
@@ -263,12 +265,13 @@ def bench_training(quick):
         net = nncore.Network.init([784, 100, 10], activation="relu", weight_init="he",
                                   dtype=dtype, rng=0)
         xs = xe.astype(dtype)
-        nncore.set_num_threads(threads)
+        set_threads(threads)
+        assert nncore.get_num_threads() == threads, "nncore could not start its threads"
         start = time.perf_counter()
         net.fit(xs, te, epochs=1, batch_size=100, optimizer=nncore.Adam(lr=0.001), rng=0,
                 progress=False)
         seconds = time.perf_counter() - start
-        nncore.set_num_threads(1)
+        set_threads(1)
         return seconds, net.accuracy(xv, tv)
 
     def numpy_epoch(dtype):
