@@ -11,6 +11,11 @@ Environment switches:
 ``NNCORE_NATIVE=1``
     compile everything for the building machine's CPU (``-march=native``), for
     people building for themselves.
+``NNCORE_AVX512_ON_AVX2=1``
+    a test build, never for use: the AVX-512 level's kernels with its tile shapes
+    and vector widths but AVX2 + FMA instructions (each 512-bit operation as two
+    256-bit ones, rounded alike), offered on CPUs with AVX2, so that machines
+    without AVX-512 run that level's code paths (``tools/avx512_shape_check.sh``).
 
 By default the extension is built for the architecture's baseline, so a wheel
 runs on any CPU of its architecture; the hot kernels are compiled once more per
@@ -117,10 +122,10 @@ def _extensions():
                         + (["-UNDEBUG", "-O1", "-g"] if debug else []))
     omp_compile, omp_link = _openmp_flags()
     compile_args += omp_compile
-    macros = [
-        ("NNCORE_CYTHON_DEBUG", "1" if debug else "0"),
-        ("NNCORE_CFLAGS", '"' + " ".join(compile_args) + '"'),
-    ]
+    macros = [("NNCORE_CYTHON_DEBUG", "1" if debug else "0")]
+    if _flag("NNCORE_AVX512_ON_AVX2"):
+        compile_args = compile_args + ["-DNNCORE_AVX512_ON_AVX2=1"]  # shown by show_config
+    macros.append(("NNCORE_CFLAGS", '"' + " ".join(compile_args) + '"'))
     # the kernels once per instruction-set level, the Cython module, the CPU check;
     # the slowest to compile first, as they are compiled side by side (_BuildExt)
     sources = ["nncore/_kernels_avx512.c", "nncore/_kernels_c.pyx"] + [

@@ -43,6 +43,9 @@ static int nncore_detect(void)
         levels |= 1 << NNCORE_AVX2;
     else
         return levels;
+#if NNCORE_AVX512_ON_AVX2
+    return levels | 1 << NNCORE_AVX512; /* a test build: that level runs on AVX2 (setup.py) */
+#endif
     if ((xcr0 & 0xe6) == 0xe6           /* opmask, ZMM0-15 upper halves, ZMM16-31 */
         && ((ebx >> 16) & 1)            /* AVX512F */
         && ((ebx >> 17) & 1)            /* AVX512DQ */

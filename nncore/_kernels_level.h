@@ -26,10 +26,26 @@
 #define TILE_ROWS 8
 #define TILE_VECTORS 3
 #define ROW_VECTORS 8
+#if NNCORE_AVX512_ON_AVX2
+/* a test build (setup.py): each 512-bit multiply-add as two 256-bit ones, fused
+ * and rounded alike, so results are those of the AVX-512 instructions */
+#define FMA_HALVES(H, FMADD, a, x, w)                                                    \
+    ({                                                                                   \
+        union { V v; H h[2]; } a_ = {(a)}, x_ = {(x)}, w_ = {(w)};                       \
+        a_.h[0] = FMADD(x_.h[0], w_.h[0], a_.h[0]);                                      \
+        a_.h[1] = FMADD(x_.h[1], w_.h[1], a_.h[1]);                                      \
+        a_.v;                                                                            \
+    })
+#define FMA_D(a, x, w) FMA_HALVES(__m256d, _mm256_fmadd_pd, a, x, w)
+#define FMA_F(a, x, w) FMA_HALVES(__m256, _mm256_fmadd_ps, a, x, w)
+#define SPLAT_D(s) ((s) - (V){0})
+#define SPLAT_F(s) ((s) - (V){0})
+#else
 #define FMA_D(a, x, w) ((V)_mm512_fmadd_pd((__m512d)(x), (__m512d)(w), (__m512d)(a)))
 #define FMA_F(a, x, w) ((V)_mm512_fmadd_ps((__m512)(x), (__m512)(w), (__m512)(a)))
 #define SPLAT_D(s) ((V)_mm512_set1_pd(s))
 #define SPLAT_F(s) ((V)_mm512_set1_ps(s))
+#endif
 
 #elif NNCORE_LEVEL == NNCORE_AVX2
 #include <immintrin.h>

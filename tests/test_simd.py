@@ -132,9 +132,10 @@ def test_each_level_keeps_a_rows_result_independent_of_its_batch(level, dtype, s
 
 
 def test_each_level_trains_like_the_numpy_backend(level, dtype):
-    """Backpropagation's products run on the level's kernels: gradients agree with NumPy's."""
-    net = nncore.Network.init([20, 13, 7], activation="relu", dtype=dtype, rng=4)
-    x = np.random.default_rng(5).standard_normal((37, 20)).astype(dtype)
+    """Backpropagation's products run on the level's kernels: gradients agree with NumPy's.
+    (23 rows of dW: tiles of 8, 4, 2 and 1 row where a tile has 8.)"""
+    net = nncore.Network.init([23, 13, 7], activation="relu", dtype=dtype, rng=4)
+    x = np.random.default_rng(5).standard_normal((37, 23)).astype(dtype)
     t = np.random.default_rng(6).integers(0, 7, 37)
     grads = net.gradient(x, t)
     _kernels.impl = KERNEL_MODULES["python"]
@@ -142,6 +143,23 @@ def test_each_level_trains_like_the_numpy_backend(level, dtype):
     rtol = 1e-4 if dtype == np.float32 else 1e-10
     for key in expected:
         np.testing.assert_allclose(grads[key], expected[key], rtol=rtol, atol=rtol * 1e-2)
+
+
+def test_each_level_trains_alike_on_any_thread_count(level, dtype):
+    """dW's rows are shared among threads in blocks: the same bits on 1 and 2 threads,
+    with 151 rows (two blocks of 64, then tiles of every size) and a batch of 300
+    (more than one block of k at every level)."""
+    net = nncore.Network.init([151, 13, 7], activation="relu", dtype=dtype, rng=4)
+    x = np.random.default_rng(5).standard_normal((300, 151)).astype(dtype)
+    t = np.random.default_rng(6).integers(0, 7, 300)
+    one = net.gradient(x, t)
+    try:
+        nncore.set_num_threads(2)
+        two = net.gradient(x, t)
+    finally:
+        nncore.set_num_threads(1)
+    for key in one:
+        np.testing.assert_array_equal(two[key], one[key])
 
 
 def test_levels_differ_at_most_in_the_last_bits(dtype):
