@@ -585,9 +585,23 @@ cdef int _layer_table(list Ws, list bs, list acts, bint double_precision,
     Fills the addresses of each ``Ws[l]`` and ``bs[l]``, the ``len(Ws) + 1``
     widths (``sizes[0]`` inputs, then each layer's outputs) and the activation codes.
     """
-    cdef Py_ssize_t l
+    cdef Py_ssize_t l, n = len(Ws)
+    dtype = _dtype_f64 if double_precision else _dtype_f32
+    if n == 0 or len(bs) != n or len(acts) != n:
+        raise ValueError(f"a network takes one bias and one activation per weight matrix, "
+                         f"and at least one of each; got {n}, {len(bs)} and {len(acts)}")
+    for l in range(n):  # checked here too: a wrong array would be read out of bounds
+        W, b, act = Ws[l], bs[l], acts[l]
+        if not (isinstance(W, _ndarray) and isinstance(b, _ndarray) and W.ndim == 2
+                and b.ndim == 1 and W.dtype == dtype and b.dtype == dtype
+                and W.flags.c_contiguous and b.flags.c_contiguous and b.shape[0] == W.shape[1]
+                and (l == 0 or W.shape[0] == Ws[l - 1].shape[1])):
+            raise ValueError(f"layer {l + 1}: W must be a C-contiguous {dtype} matrix whose rows "
+                             f"match the layer below and b a {dtype} vector of W's width")
+        if not (isinstance(act, int) and ACT_IDENTITY <= act <= ACT_SOFTMAX):
+            raise ValueError(f"layer {l + 1}: unknown activation code {act!r}")
     sizes[0] = Ws[0].shape[0]
-    for l in range(len(Ws)):
+    for l in range(n):
         W_ptrs[l] = _data(Ws[l], double_precision)
         b_ptrs[l] = _data(bs[l], double_precision)
         sizes[l + 1] = Ws[l].shape[1]
@@ -616,6 +630,10 @@ cdef class Forward:
 
     def __cinit__(self, list Ws, list bs, list acts, int out_act):
         cdef Py_ssize_t l, n = len(Ws)
+        if n == 0:
+            raise ValueError("a network has at least one layer")
+        if not ACT_IDENTITY <= out_act <= ACT_SOFTMAX:
+            raise ValueError(f"unknown output activation code {out_act}")
         self.n_layers = <int>n
         self.out_act = out_act
         self.double_precision = Ws[0].dtype.itemsize == 8
@@ -1003,6 +1021,44 @@ cdef void *_state_data(object array, bint double_precision, Py_ssize_t size) exc
     return &f[0]
 
 
+cdef int _check_step_arrays(x, t, list zs, list dWs, list dbs, int loss, bint dbl,
+                            const Py_ssize_t *sizes, Py_ssize_t L,
+                            const long long *labels) except -1:
+    """train_step's own check of what it reads and writes besides the layers (the
+    callers in nncore check them first; a wrong one here would be an access out of
+    bounds): x, the targets (labels in range), and the output buffers' shapes."""
+    cdef Py_ssize_t l, i, n = x.shape[0]
+    dtype = _dtype_f64 if dbl else _dtype_f32
+
+    def fits(a, shape, writeable):
+        return (isinstance(a, _ndarray) and a.dtype == dtype and a.flags.c_contiguous
+                and a.shape == shape and (a.flags.writeable or not writeable))
+
+    if not fits(x, (n, sizes[0]), False):
+        raise ValueError(f"x must be a C-contiguous {dtype} array of shape ({n}, {sizes[0]})")
+    if loss == LOSS_CE:
+        if t.shape != (n,):
+            raise ValueError(f"t must hold {n} labels")
+        for i in range(n):
+            if labels[i] < 0 or labels[i] >= sizes[L]:
+                raise ValueError(f"labels must lie in [0, {sizes[L]}); got {labels[i]}")
+    elif loss == LOSS_MSE or loss == LOSS_BCE:
+        if not fits(t, (n, sizes[L]), False):
+            raise ValueError(f"t must be a C-contiguous {dtype} array of shape ({n}, {sizes[L]})")
+    else:
+        raise ValueError(f"unknown loss code {loss}")
+    if len(zs) != L or len(dWs) != L or len(dbs) != L:
+        raise ValueError(f"zs, dWs and dbs must hold one array per layer ({L})")
+    for l in range(L):
+        if not (fits(zs[l], (n, sizes[l + 1]), True)
+                and fits(dWs[l], (sizes[l], sizes[l + 1]), True)
+                and fits(dbs[l], (sizes[l + 1],), True)):
+            raise ValueError(f"layer {l + 1}: zs, dWs and dbs must be writeable C-contiguous "
+                             f"{dtype} arrays of shapes ({n}, {sizes[l + 1]}), "
+                             f"({sizes[l]}, {sizes[l + 1]}) and ({sizes[l + 1]},)")
+    return 0
+
+
 def gradient(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs, list dWs,
              list dbs):
     """Backpropagation for one batch: fills dWs and dbs, returns the mean loss."""
@@ -1059,6 +1115,7 @@ def train_step(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs
     try:
         _layer_table(Ws, bs, acts, dbl, <const void **>ptrs, <const void **>(ptrs + L), sizes,
                      codes)
+        _check_step_arrays(x, t, zs, dWs, dbs, loss, dbl, sizes, L, labels)
         for l in range(L):
             ptrs[2 * L + l] = <void *>_data(zs[l], dbl)
             ptrs[3 * L + l] = <void *>_data(dWs[l], dbl)
