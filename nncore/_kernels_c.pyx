@@ -395,6 +395,35 @@ cdef void _softmax(Kernels k, const floating *src, floating *dst,
         dst[j] = dst[j] / total
 
 
+cdef void _softmax_block(Kernels k, floating *v, Py_ssize_t rows, Py_ssize_t m) noexcept nogil:
+    """_softmax of ``rows`` contiguous rows of ``m`` in place, bit for bit: each row's
+    maximum is subtracted first (the subtraction _exp_shifted makes), then one
+    _exp_shifted with shift 0 (x - 0 is x) runs over all rows at once, in lockstep
+    vectors instead of a row's one or two, then each row is summed in order and
+    divided as _softmax does."""
+    cdef Py_ssize_t r, j
+    cdef floating mx, total
+    cdef floating *row
+    if m == 0 or rows == 0:
+        return
+    for r in range(rows):
+        row = v + r * m
+        mx = row[0]
+        for j in range(1, m):
+            if row[j] > mx:
+                mx = row[j]
+        for j in range(m):
+            row[j] = row[j] - mx
+    _exp_shifted(k, v, v, rows * m, 0)
+    for r in range(rows):
+        row = v + r * m
+        total = 0
+        for j in range(m):
+            total = total + row[j]
+        for j in range(m):
+            row[j] = row[j] / total
+
+
 cdef void _activate(Kernels k, int act, floating *row, Py_ssize_t m) noexcept nogil:
     """Apply activation ``act`` to ``m`` contiguous values in place."""
     cdef Py_ssize_t j
@@ -441,8 +470,7 @@ cdef void _dense_rows(Kernels k, const floating *x, const floating *W, const flo
                 i += k.tile_rows // 2
             _tile(k, x, n_in, Wp, b, out, n_in, n_out, <int>i)
             if act == ACT_SOFTMAX:
-                for r in range(i):
-                    _activate(k, act, out + r * n_out, n_out)
+                _softmax_block(k, out, i, n_out)
             else:  # elementwise: the tiles' rows are one run of values
                 _activate(k, act, out, i * n_out)
         free(own)
@@ -558,7 +586,9 @@ cdef void _forward_chunk(Kernels k, const floating *x, floating *out, Py_ssize_t
         _dense_rows(k, src, Ws[l], Wps[l] if Wps != NULL else NULL, bs[l], dst, rows,
                       sizes[l], sizes[l + 1], acts[l])
         src = dst
-    if out_act != ACT_IDENTITY:
+    if out_act == ACT_SOFTMAX:
+        _softmax_block(k, out, rows, sizes[n_layers])
+    elif out_act != ACT_IDENTITY:
         for r in range(rows):
             _activate(k, out_act, out + r * sizes[n_layers], sizes[n_layers])
 
