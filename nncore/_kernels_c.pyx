@@ -491,6 +491,8 @@ def activate(const floating[::1] x, int act, floating[::1] out):
     """
     cdef Py_ssize_t i, n = x.shape[0]
     cdef Kernels k = nncore_active()
+    if out.shape[0] != n:
+        raise ValueError(f"out must hold {n} values like x; got {out.shape[0]}")
     if n == 0:
         return
     with nogil:
@@ -504,6 +506,9 @@ def softmax_rows(const floating[:, ::1] x, floating[:, ::1] out):
     """Row-wise softmax of a 2-D array (max subtracted first)."""
     cdef Py_ssize_t i, n = x.shape[0], m = x.shape[1]
     cdef Kernels k = nncore_active()
+    if out.shape[0] != n or out.shape[1] != m:
+        raise ValueError(f"out must have x's shape ({n}, {m}); got ({out.shape[0]}, "
+                         f"{out.shape[1]})")
     if n == 0 or m == 0:
         return
     with nogil:
@@ -517,6 +522,12 @@ def dense(const floating[:, ::1] x, const floating[:, ::1] W, const floating[::1
     cdef Py_ssize_t n = x.shape[0], n_in = W.shape[0], n_out = W.shape[1]
     cdef Py_ssize_t i, j
     cdef Kernels k = nncore_active()
+    if (x.shape[1] != n_in or b.shape[0] != n_out or out.shape[0] != n
+            or out.shape[1] != n_out):
+        raise ValueError(f"x ({n}, {x.shape[1]}), W ({n_in}, {n_out}), b ({b.shape[0]},) and "
+                         f"out ({out.shape[0]}, {out.shape[1]}) do not fit x @ W + b")
+    if not ACT_IDENTITY <= act <= ACT_SOFTMAX:
+        raise ValueError(f"unknown activation code {act}")
     if n == 0 or n_out == 0:
         return
     if n_in == 0:
@@ -628,7 +639,8 @@ cdef int _layer_table(list Ws, list bs, list acts, bint double_precision,
                 and (l == 0 or W.shape[0] == Ws[l - 1].shape[1])):
             raise ValueError(f"layer {l + 1}: W must be a C-contiguous {dtype} matrix whose rows "
                              f"match the layer below and b a {dtype} vector of W's width")
-        if not (isinstance(act, int) and ACT_IDENTITY <= act <= ACT_SOFTMAX):
+        if isinstance(act, bool) or not (isinstance(act, (int, _np.integer))
+                                         and ACT_IDENTITY <= act <= ACT_SOFTMAX):
             raise ValueError(f"layer {l + 1}: unknown activation code {act!r}")
     sizes[0] = Ws[0].shape[0]
     for l in range(n):
@@ -743,6 +755,11 @@ cdef class Forward:
         self._run(x, out)
 
     cdef _run(self, const floating[:, ::1] x, floating[:, ::1] out):
+        if (x.shape[1] != self.sizes[0] or out.shape[0] != x.shape[0]
+                or out.shape[1] != self.sizes[self.n_layers]):
+            raise ValueError(f"x must have shape (N, {self.sizes[0]}) and out (N, "
+                             f"{self.sizes[self.n_layers]}); got ({x.shape[0]}, {x.shape[1]}) "
+                             f"and ({out.shape[0]}, {out.shape[1]})")
         if x.shape[0] == 0 or out.shape[1] == 0:
             return
         self._go(&x[0, 0] if x.shape[1] else NULL, &out[0, 0], x.shape[0])
@@ -939,12 +956,12 @@ cdef void _times_derivative(int act, floating *d, const floating *h,
     if act == ACT_RELU:
         for i in range(n):
             d[i] = d[i] * (<floating>1 if h[i] > 0 else <floating>0)
-    elif act == ACT_SIGMOID:
+    elif act == ACT_SIGMOID:  # (the derivative rounded to floating first, as _derivative's)
         for i in range(n):
-            d[i] = d[i] * (h[i] * (1 - h[i]))
+            d[i] = d[i] * <floating>(h[i] * (1 - h[i]))
     elif act == ACT_TANH:
         for i in range(n):
-            d[i] = d[i] * (1 - h[i] * h[i])
+            d[i] = d[i] * <floating>(1 - h[i] * h[i])
     elif act != ACT_IDENTITY:
         for i in range(n):
             d[i] = d[i] * _derivative(act, h[i])
@@ -972,9 +989,10 @@ cdef double _backprop(Kernels k, const floating *x, Py_ssize_t n, const floating
                       bint nesterov) noexcept nogil:
     """Forward pass keeping each layer's output, then the backward pass.
 
-    Both products of the backward pass go through the register-blocked dense
-    kernel with one operand transposed into ``trans``:
-    dW = zin^T @ delta and delta_below = delta @ W^T.  Every product's rows are
+    Both products of the backward pass go through the register-blocked tiles:
+    dW = zin^T @ delta reads zin transposed in place (_weight_grad, the deltas
+    packed into ``trans``), delta_below = delta @ W^T takes W transposed into
+    ``trans``.  Every product's rows are
     shared among ``threads`` threads (the same result on any number).
 
     With an ``update`` code, each layer's W and b then take the optimizer's step
@@ -1121,6 +1139,8 @@ def train_step(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs
                      2 if update == UPDATE_ADAM else 1)
     if update < UPDATE_NONE or update > UPDATE_ADAM:
         raise ValueError(f"unknown update code {update}")
+    if not ACT_IDENTITY <= out_act <= ACT_SOFTMAX:
+        raise ValueError(f"unknown output activation code {out_act}")
     if update != UPDATE_NONE:
         if states is None or len(states) != 2 * L:
             raise ValueError(f"states must hold one entry per parameter ({2 * L})")
@@ -1226,9 +1246,19 @@ def train_step(list Ws, list bs, list acts, int out_act, int loss, x, t, list zs
 # (_kernels_update.h): the two backends update bit for bit alike.  Arrays are
 # 1-D, C-contiguous, of one dtype, and distinct.
 
+cdef int _same_length(Py_ssize_t n, Py_ssize_t g, Py_ssize_t s1=-1,
+                      Py_ssize_t s2=-1) except -1:
+    """The update kernels read and write len(p) values of every array."""
+    if g != n or (s1 != -1 and s1 != n) or (s2 != -1 and s2 != n):
+        raise ValueError(f"the gradient and state arrays must hold as many values as the "
+                         f"parameter ({n})")
+    return 0
+
+
 def sgd_update(floating[::1] p, const floating[::1] g, double lr):
     """p -= lr * g"""
     cdef Kernels k = nncore_active()
+    _same_length(p.shape[0], g.shape[0])
     if p.shape[0] == 0:
         return
     with nogil:
@@ -1239,6 +1269,7 @@ def momentum_update(floating[::1] p, const floating[::1] g, floating[::1] v, dou
                     double momentum):
     """v = momentum * v - lr * g;  p += v"""
     cdef Kernels k = nncore_active()
+    _same_length(p.shape[0], g.shape[0], v.shape[0])
     if p.shape[0] == 0:
         return
     with nogil:
@@ -1249,6 +1280,7 @@ def adagrad_update(floating[::1] p, const floating[::1] g, floating[::1] h, doub
                    double eps):
     """h += g²;  p -= lr * g / (sqrt(h) + eps)"""
     cdef Kernels k = nncore_active()
+    _same_length(p.shape[0], g.shape[0], h.shape[0])
     if p.shape[0] == 0:
         return
     with nogil:
@@ -1259,6 +1291,7 @@ def rmsprop_update(floating[::1] p, const floating[::1] g, floating[::1] h, doub
                    double decay, double eps):
     """h = decay * h + (1 - decay) * g²;  p -= lr * g / (sqrt(h) + eps)"""
     cdef Kernels k = nncore_active()
+    _same_length(p.shape[0], g.shape[0], h.shape[0])
     if p.shape[0] == 0:
         return
     with nogil:
@@ -1272,6 +1305,7 @@ def adam_update(floating[::1] p, const floating[::1] g, floating[::1] m, floatin
     The last line in float64, rounded to p's dtype (as the twin's float64 lr_t makes it).
     """
     cdef Kernels k = nncore_active()
+    _same_length(p.shape[0], g.shape[0], m.shape[0], v.shape[0])
     if p.shape[0] == 0:
         return
     with nogil:

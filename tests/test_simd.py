@@ -147,11 +147,11 @@ def test_each_level_trains_like_the_numpy_backend(level, dtype):
 
 def test_each_level_trains_alike_on_any_thread_count(level, dtype):
     """dW's rows are shared among threads in blocks: the same bits on 1 and 2 threads,
-    with 151 rows (two blocks of 64, then tiles of every size) and a batch of 300
+    with 151 rows (two blocks of 64, then tiles of every size) and a batch of 600
     (more than one block of k at every level)."""
     net = nncore.Network.init([151, 13, 7], activation="relu", dtype=dtype, rng=4)
-    x = np.random.default_rng(5).standard_normal((300, 151)).astype(dtype)
-    t = np.random.default_rng(6).integers(0, 7, 300)
+    x = np.random.default_rng(5).standard_normal((600, 151)).astype(dtype)
+    t = np.random.default_rng(6).integers(0, 7, 600)
     one = net.gradient(x, t)
     try:
         nncore.set_num_threads(2)
@@ -178,3 +178,26 @@ def test_levels_differ_at_most_in_the_last_bits(dtype):
     eps = np.finfo(dtype).eps
     for name, y in results.items():
         np.testing.assert_allclose(y, base, rtol=64 * eps, atol=0)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+def test_each_level_rounds_a_hidden_delta_once_per_factor(level, dtype, activation):
+    """A hidden layer's delta is (the delta above @ W.T) * act'(h), with act'(h)
+    rounded to the dtype before the product (not carried into it in float64).  One
+    output and one sample make every product exact to compare: db1 is that delta."""
+    kc = _kc()
+    rng = np.random.default_rng(7)
+    W = [rng.standard_normal((3, 64)).astype(dtype), rng.standard_normal((64, 1)).astype(dtype)]
+    b = [rng.standard_normal(64).astype(dtype), rng.standard_normal(1).astype(dtype)]
+    x, t = rng.standard_normal((1, 3)).astype(dtype), rng.standard_normal((1, 1)).astype(dtype)
+    zs = [np.empty((1, 64), dtype), np.empty((1, 1), dtype)]
+    dWs, dbs = [np.empty_like(w) for w in W], [np.empty_like(v) for v in b]
+    codes = kc.ACTIVATION_CODES
+    kc.gradient(W, b, [codes[activation], codes["identity"]], codes["identity"],
+                kc.LOSS_CODES["mse"], x, t, zs, dWs, dbs)
+    h, above = zs[0][0], dbs[1][0]
+    if activation == "sigmoid":  # h (1 - h) in float64
+        slope = (h.astype(np.float64) * (1 - h.astype(np.float64))).astype(dtype)
+    else:                        # h h in the dtype, then 1 - h h in float64
+        slope = (1 - (h * h).astype(np.float64)).astype(dtype)
+    np.testing.assert_array_equal(dbs[0], (above * W[1][:, 0]) * slope)
