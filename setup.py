@@ -15,7 +15,8 @@ Environment switches:
     a test build, never for use: the AVX-512 level's kernels with its tile shapes
     and vector widths but AVX2 + FMA instructions (each 512-bit operation as two
     256-bit ones, rounded alike), offered on CPUs with AVX2, so that machines
-    without AVX-512 run that level's code paths (``tools/avx512_shape_check.sh``).
+    without AVX-512 run that level's code paths (``tools/asan_check.sh`` builds
+    it so).
 
 By default the extension is built for the architecture's baseline, so a wheel
 runs on any CPU of its architecture; the hot kernels are compiled once more per

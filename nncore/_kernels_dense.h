@@ -18,6 +18,10 @@
  * FMA, so a row's result does not depend on which kernel computed it.
  */
 
+#if TILE_ROWS != 4 && TILE_ROWS != 8
+#error "panel_rows() makes the rows left over from tiles of 4 or 8 rows only"
+#endif
+
 ALWAYS_INLINE V FN(load)(const T *p) { return *(const V *)(const void *)p; }
 ALWAYS_INLINE void FN(store)(T *p, V v) { *(V *)(void *)p = v; }
 

@@ -29,7 +29,8 @@ typedef struct nncore_kernels {
     int level;              /* NNCORE_BASELINE ... */
     int vector_bytes;       /* width of one vector register the kernels use */
     int tile_rows;          /* rows of a packed tile (leftovers: a tile of half as many);
-                               tile_* take whole tiles' rows plus at most one half tile */
+                               tile_d/f take whole tiles' rows plus at most one half
+                               tile, tile_t_d/f any number of rows */
     int tile_vectors;       /* vectors of output columns in a packed tile */
     /* float64 */
     ptrdiff_t (*packed_size_d)(ptrdiff_t n_in, ptrdiff_t n_out);

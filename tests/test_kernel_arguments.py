@@ -1,7 +1,8 @@
 """The compiled module's entry points check what they read and write themselves.
 
 nncore's public API validates every argument before it reaches the kernels; the
-extension's own functions (``Forward``, ``gradient``, ``train_step``) check again,
+extension's own functions (``Forward``, ``gradient``, ``train_step``, ``dense``,
+``activate``, ``softmax_rows``, the optimizer updates) check again,
 because an array of the wrong shape, dtype or layout there, or a label out of range,
 would be read or written out of bounds.  Each case runs in a child process, so a
 crash fails the test instead of killing pytest.
@@ -29,6 +30,9 @@ t = np.array([0, 1, 0, 1, 1])
 zs = [np.empty((5, 3)), np.empty((5, 2))]
 dWs = [np.empty((4, 3)), np.empty((3, 2))]
 dbs = [np.empty(3), np.empty(2)]
+read_only = np.zeros((3, 2))
+read_only.flags.writeable = False
+plan = k.Forward(W, b, [S, S], SM)
 """
 
 CASES = {
@@ -47,8 +51,22 @@ CASES = {
                         "one array per layer"),
     "an output too small": ("k.gradient(W, b, [S, S], SM, CE, x, t, [np.empty((4, 3)), zs[1]], "
                             "dWs, dbs)", "layer 1"),
-    "a read-only gradient": ("k.gradient(W, b, [S, S], SM, CE, x, t, zs, "
-                             "[dWs[0], np.broadcast_to(np.zeros(2), (3, 2))], dbs)", "layer 2"),
+    "a read-only gradient": ("k.gradient(W, b, [S, S], SM, CE, x, t, zs, [dWs[0], read_only], "
+                             "dbs)", "layer 2"),
+    "an unknown output activation": ("k.gradient(W, b, [S, S], 99, CE, x, t, zs, dWs, dbs)",
+                                     "output activation code 99"),
+    "a plan's out too short": ("plan(np.ones((8, 4)), np.empty((1, 2)))", "out (N, 2)"),
+    "a plan's x too narrow": ("plan(np.ones((1, 2)), np.empty((1, 2)))", "(N, 4)"),
+    "dense's bias too short": ("k.dense(x, W[0], np.zeros(2), S, np.empty((5, 3)))",
+                               "do not fit"),
+    "dense's out too short": ("k.dense(x, W[0], b[0], S, np.empty((2, 3)))", "do not fit"),
+    "activate's out too short": ("k.activate(np.ones(9), S, np.empty(3))", "9 values"),
+    "softmax's out too short": ("k.softmax_rows(np.ones((4, 3)), np.empty((1, 3)))",
+                                "shape (4, 3)"),
+    "a gradient shorter than its parameter": ("k.sgd_update(np.ones(9), np.ones(3), 0.1)",
+                                              "as many values"),
+    "Adam's state too short": ("k.adam_update(np.ones(9), np.ones(9), np.zeros(9), np.zeros(2), "
+                               "0.1, 0.9, 0.999, 1e-7)", "as many values"),
     "x too narrow": ("k.gradient(W, b, [S, S], SM, CE, np.ones((5, 3)), t, zs, dWs, dbs)",
                      "shape (5, 4)"),
     "targets of the wrong shape": ("k.train_step(W, b, [S, S], SM, MSE, x, np.ones((5, 3)), zs, "

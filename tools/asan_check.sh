@@ -32,7 +32,8 @@ rm -rf "$work/src/nncore/"*.so "$work/src/nncore/_kernels_c.c"
 # the suite below runs at that level (auto picks it; tests/test_simd.py switches
 # through all three): its code paths are checked here too.
 shape=0
-if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && ! grep -qw avx512f /proc/cpuinfo; then
+if [[ -r /proc/cpuinfo ]] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo \
+        && ! grep -qw avx512f /proc/cpuinfo; then
     shape=1
 fi
 # AddressSanitizer and UndefinedBehaviorSanitizer; any undefined behaviour aborts.
