@@ -15,7 +15,7 @@ from cpython.mem cimport PyMem_RawMalloc as malloc
 from cython cimport floating
 from cython.parallel cimport prange, threadid
 from libc.math cimport exp, fabs, log, log1p, tanh, tanhf
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 import numpy as _np
 
@@ -379,28 +379,13 @@ cdef void _update_param(Kernels k, int update, floating *p, floating *g, floatin
 
 # ---------------------------------------------------------------- row helpers
 
-cdef void _softmax(Kernels k, const floating *src, floating *dst,
-                       Py_ssize_t m) noexcept nogil:
-    """softmax of one row; dst may be src.  A row holding NaN or +inf becomes NaN."""
-    cdef Py_ssize_t j
-    cdef floating mx, total
-    if m == 0:
-        return
-    mx = src[0]
-    for j in range(1, m):
-        if src[j] > mx:
-            mx = src[j]
-    total = _exp_shifted(k, src, dst, m, mx)
-    for j in range(m):
-        dst[j] = dst[j] / total
-
-
 cdef void _softmax_block(Kernels k, floating *v, Py_ssize_t rows, Py_ssize_t m) noexcept nogil:
-    """_softmax of ``rows`` contiguous rows of ``m`` in place, bit for bit: each row's
-    maximum is subtracted first (the subtraction _exp_shifted makes), then one
-    _exp_shifted with shift 0 (x - 0 is x) runs over all rows at once, in lockstep
-    vectors instead of a row's one or two, then each row is summed in order and
-    divided as _softmax does."""
+    """Row-wise softmax of ``rows`` contiguous rows of ``m`` values, in place.  A row
+    holding NaN or +inf becomes NaN.
+
+    Each row's maximum is subtracted first, then one _exp_shifted with shift 0 (x - 0
+    is x) runs over all rows at once, in lockstep vectors instead of a row's one or
+    two, then each row is summed in order and divided."""
     cdef Py_ssize_t r, j
     cdef floating mx, total
     cdef floating *row
@@ -422,6 +407,16 @@ cdef void _softmax_block(Kernels k, floating *v, Py_ssize_t rows, Py_ssize_t m) 
             total = total + row[j]
         for j in range(m):
             row[j] = row[j] / total
+
+
+cdef void _softmax(Kernels k, const floating *src, floating *dst,
+                       Py_ssize_t m) noexcept nogil:
+    """softmax of one row; dst may be src (_softmax_block of one row)."""
+    if m == 0:
+        return
+    if dst != src:
+        memcpy(dst, src, m * sizeof(floating))
+    _softmax_block(k, dst, 1, m)
 
 
 cdef void _activate(Kernels k, int act, floating *row, Py_ssize_t m) noexcept nogil:
