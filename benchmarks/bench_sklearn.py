@@ -18,6 +18,8 @@ import warnings
 
 import numpy as np
 
+from bench import gemm_peak  # benchmarks/bench.py, beside this script
+
 
 def _data(quick, dtype):
     from nncore.datasets import load_mnist
@@ -45,12 +47,6 @@ def _limit_threads(n):
               file=sys.stderr)
         return contextlib.nullcontext()
     return threadpool_limits(n)
-
-
-def _gemm_peak(dtype, repeats):
-    """FLOP/s of numpy's own 1024 x 1024 matrix product (best of `repeats`)."""
-    a = np.random.default_rng(0).random((1024, 1024)).astype(dtype)
-    return 2 * 1024 ** 3 / _best(lambda: a @ a, repeats)
 
 
 def _fit_flops(sizes, n_samples, epochs):
@@ -112,7 +108,7 @@ def main(argv=None):
     print(f"| ratio (scikit-learn / nncore) | {theirs[1] / ours[1]:.1f}x | "
           f"{(ours[2] - theirs[2]) * 100:+.2f} points | {theirs[3] / ours[3]:.1f}x |")
     with _limit_threads(args.threads):
-        peak = _gemm_peak(np.dtype(args.dtype), 1 if args.quick else 5)
+        peak = gemm_peak(np.dtype(args.dtype), args.threads, 0.002 if args.quick else 0.05)
     sizes = (x.shape[1], 100, 10)
     fit_limit = _fit_flops(sizes, x.shape[0], epochs) / peak
     proba_limit = 2 * sum(a * b for a, b in zip(sizes[:-1], sizes[1:])) * 10_000 / peak
