@@ -9,7 +9,8 @@
  * number (x < -708 for double, x < -87 for float) are flushed to 0.
  *
  * The kernels are compiled with floating-point contraction off, so this is the
- * same sequence of roundings at every instruction-set level and in scalar code.
+ * same sequence of roundings as the vector form at the levels without FMA (SSE2);
+ * the levels with FMA (_kernels_math.h) round each multiply-add once.
  */
 #ifndef NNCORE_KERNELS_EXP_H
 #define NNCORE_KERNELS_EXP_H

@@ -11,10 +11,14 @@
  * exp(x) = 2^k * exp(r) with k = round(x / ln 2) and |r| <= ln(2) / 2; exp(r)
  * by its Taylor polynomial (degree 13 for double, 7 for float: error about one
  * unit in the last place).  NaN stays NaN.  Results below the smallest normal
- * number (x < -708 for double, x < -87 for float) are flushed to 0.  The
- * kernels are compiled with contraction off, so these are the same roundings
- * at every level, and the same as nncore_exp_nonpos_* (_kernels_exp.h), the
- * scalar form used where the compiler has no vectors.
+ * number (x < -708 for double, x < -87 for float) are flushed to 0.  Each
+ * multiply-add of the reduction and of Horner's rule is the level's FMA: one
+ * rounding on AVX2, AVX-512 and NEON, where it also halves the polynomial's chain
+ * of dependent steps; two on SSE2, and there (with contraction off) the same
+ * roundings as nncore_exp_nonpos_* (_kernels_exp.h), the scalar form used where
+ * the compiler has no vectors.  So exp, like the dense kernels, may differ between
+ * levels in the last bit, and is the same within a level whatever the vector or
+ * the path.
  */
 #if VBYTES
 
@@ -48,9 +52,9 @@ ALWAYS_INLINE void FN(exp_nonpos_nv)(V *x, const int nv)
     for (v = 0; v < nv; v++) {
         below[v] = x[v] < lowest;                /* NaN compares false: stays NaN */
         const V xc = FN(select)(below[v], lowest, x[v]);
-        kd[v] = xc * log2e + shift;              /* low bits hold k */
+        kd[v] = FMA(shift, xc, log2e);           /* low bits hold k */
         const V k = kd[v] - shift;
-        r[v] = (xc - k * ln2_hi) - k * ln2_lo;
+        r[v] = FMA(FMA(xc, k, -ln2_hi), k, -ln2_lo);
 #if TYPE_IS_DOUBLE
         p[v] = SPLAT(NNCORE_EXP_TOP_D);
 #else
@@ -58,7 +62,7 @@ ALWAYS_INLINE void FN(exp_nonpos_nv)(V *x, const int nv)
 #endif
     }
 /* one step of Horner's rule on every vector */
-#define NNCORE_EXP_STEP_NV(c) for (v = 0; v < nv; v++) p[v] = p[v] * r[v] + (c);
+#define NNCORE_EXP_STEP_NV(c) for (v = 0; v < nv; v++) p[v] = FMA(SPLAT(c), p[v], r[v]);
 #if TYPE_IS_DOUBLE
     NNCORE_EXP_COEFFS_D(NNCORE_EXP_STEP_NV)
 #else

@@ -114,10 +114,15 @@ def test_each_level_matches_the_oracle(level, dtype, sizes):
     np.testing.assert_allclose(net.predict(x), expected, rtol=10 * rtol, atol=10 * atol)
 
 
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
 @pytest.mark.parametrize("sizes", WIDTHS)
-def test_each_level_keeps_a_rows_result_independent_of_its_batch(level, dtype, sizes):
-    """Tiles, the half tile and the one-row kernel give the same bits at every level."""
-    net = nncore.Network.init(sizes, activation="tanh", dtype=dtype, weight_init=0.5, rng=1)
+def test_each_level_keeps_a_rows_result_independent_of_its_batch(level, dtype, sizes,
+                                                                 activation):
+    """Tiles, the half tile and the one-row kernel give the same bits at every level; so
+    does the vector sigmoid, whether a value falls in its lockstep blocks, its single
+    vectors or its zero-padded last vector."""
+    net = nncore.Network.init(sizes, activation=activation, dtype=dtype, weight_init=0.5,
+                              rng=1)
     x = np.random.default_rng(1).standard_normal((131, sizes[0])).astype(dtype)
     whole = net.predict(x)
     for i in (0, 7, 64, 130):
@@ -129,6 +134,30 @@ def test_each_level_keeps_a_rows_result_independent_of_its_batch(level, dtype, s
         np.testing.assert_array_equal(net.predict(np.tile(x, (3, 1)))[131:262], whole)
     finally:
         nncore.set_num_threads(1)
+
+
+def _ulps(got, true, dtype):
+    """|got - true| in units of the last place of the correctly rounded value."""
+    return np.abs(got.astype(true.dtype) - true) / np.spacing(true.astype(dtype)).astype(true.dtype)
+
+
+def test_exp_stays_within_a_few_ulps_at_every_level(level, dtype):
+    """sigmoid and softmax rest on the kernels' exp (its multiply-adds fused on the levels
+    with FMA, rounded twice on SSE2): over the range where their results are normal
+    numbers, they stay within 3 units in the last place of a wider type's reference."""
+    if dtype == np.float64 and np.finfo(np.longdouble).nmant <= np.finfo(np.float64).nmant:
+        pytest.skip("no floating-point type wider than float64 here")
+    wide = np.float64 if dtype == np.float32 else np.longdouble
+    reach = 86 if dtype == np.float32 else 700  # sigmoid(-reach) is still a normal number
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.uniform(-reach, reach, 40_000), rng.uniform(-3, 3, 40_000),
+                        [0.0, -0.0, 1e-30, -1e-30, reach, -reach]]).astype(dtype)
+    e = np.exp(-np.abs(x.astype(wide)))
+    true = np.where(x >= 0, 1, e) / (1 + e)
+    assert _ulps(nncore.sigmoid(x), true, dtype).max() <= 3
+    # softmax of rows (0, -|x|): exp(-|x| - 0), then e / (1 + e)
+    rows = np.stack([np.zeros_like(x), -np.abs(x)], axis=1)
+    assert _ulps(nncore.softmax(rows)[:, 1], e / (1 + e), dtype).max() <= 3
 
 
 def test_each_level_trains_like_the_numpy_backend(level, dtype):
