@@ -550,9 +550,26 @@ cdef enum:
     # Rows pushed through all layers together: small enough that the two
     # ping-pong workspaces stay in L1/L2, large enough to reuse each weight row.
     FORWARD_CHUNK = 64
-    # Smallest batch split across threads (4 chunks): below it, starting the
-    # threads costs more than it saves.
-    PARALLEL_MIN_ROWS = 256
+    # Smallest batch split across threads: below it, starting the threads costs
+    # more than it saves (784-50-100-10 on 2 threads: 1.0x at 16 rows, 1.2-1.3x at
+    # 32, 1.6x at 100).
+    PARALLEL_MIN_ROWS = 32
+
+
+cdef inline Py_ssize_t _chunk_rows(Kernels k, Py_ssize_t n, int threads) noexcept nogil:
+    """Rows per chunk when n rows are shared among ``threads`` threads.
+
+    At most FORWARD_CHUNK; the chunks a multiple of ``threads`` in number (so the
+    static schedule gives every thread as many) and as equal as whole tiles make
+    them: 100 rows on 2 threads are chunks of 52 and 48, not 64 and 36.  A row's
+    result does not depend on its chunk.
+    """
+    cdef Py_ssize_t chunks = (n + FORWARD_CHUNK - 1) // FORWARD_CHUNK, rows
+    if threads < 2:
+        return FORWARD_CHUNK
+    chunks = (chunks + threads - 1) // threads * threads
+    rows = (n + chunks - 1) // chunks
+    return (rows + k.tile_rows - 1) // k.tile_rows * k.tile_rows
 
 
 def omp_limits():
@@ -761,20 +778,25 @@ cdef class Forward:
 
     cdef int _go(self, const floating *xp, floating *outp, Py_ssize_t n) except -1:
         """outp[:n] = the network applied to the n rows at xp (n >= 1, widths > 0 at the ends)."""
-        cdef Py_ssize_t rows = n if n < FORWARD_CHUNK else FORWARD_CHUNK
-        cdef Py_ssize_t stride = rows * self.max_width
+        cdef Py_ssize_t rows, stride
         cdef floating *work
         cdef floating *packed
         cdef const floating **Wps = NULL
         cdef Py_ssize_t l, c, total = 0
         cdef Py_ssize_t n_out = self.sizes[self.n_layers]
-        cdef Py_ssize_t n_chunks = (n + FORWARD_CHUNK - 1) // FORWARD_CHUNK
+        cdef Py_ssize_t n_chunks, chunk
         cdef int threads = 1
         cdef Kernels k = nncore_active()
         if _num_threads > 1 and n >= PARALLEL_MIN_ROWS:
-            threads = _num_threads if _num_threads < n_chunks else <int>n_chunks
+            threads = _num_threads
             if _team_guard is not None:
                 threads = max(1, min(threads, <int>_team_guard(threads)))
+        chunk = _chunk_rows(k, n, threads)
+        n_chunks = (n + chunk - 1) // chunk
+        if threads > n_chunks:
+            threads = <int>n_chunks
+        rows = n if n < chunk else chunk
+        stride = rows * self.max_width
         if n >= k.tile_rows:
             # every layer's W packed once per call, shared by all chunks of rows
             for l in range(self.n_layers):
@@ -797,19 +819,15 @@ cdef class Forward:
                     packed += _packed_size(k, packed, self.sizes[l], self.sizes[l + 1])
             if threads > 1:
                 for c in prange(n_chunks, num_threads=threads, schedule="static"):
-                    _forward_chunk(k, xp + c * FORWARD_CHUNK * self.sizes[0],
-                                   outp + c * FORWARD_CHUNK * n_out,
-                                   n - c * FORWARD_CHUNK if n - c * FORWARD_CHUNK < FORWARD_CHUNK
-                                   else FORWARD_CHUNK,
+                    _forward_chunk(k, xp + c * chunk * self.sizes[0], outp + c * chunk * n_out,
+                                   n - c * chunk if n - c * chunk < chunk else chunk,
                                    <const floating **>self.Ws, <const floating **>self.bs, Wps,
                                    self.sizes, self.acts, self.n_layers, self.out_act,
                                    work + 2 * stride * threadid(), stride)
             else:
                 for c in range(n_chunks):
-                    _forward_chunk(k, xp + c * FORWARD_CHUNK * self.sizes[0],
-                                   outp + c * FORWARD_CHUNK * n_out,
-                                   n - c * FORWARD_CHUNK if n - c * FORWARD_CHUNK < FORWARD_CHUNK
-                                   else FORWARD_CHUNK,
+                    _forward_chunk(k, xp + c * chunk * self.sizes[0], outp + c * chunk * n_out,
+                                   n - c * chunk if n - c * chunk < chunk else chunk,
                                    <const floating **>self.Ws, <const floating **>self.bs, Wps,
                                    self.sizes, self.acts, self.n_layers, self.out_act,
                                    work, stride)
@@ -895,14 +913,15 @@ cdef void _transpose(const floating *a, floating *out, Py_ssize_t rows,
 cdef void _dense_rows_split(Kernels k, const floating *x, const floating *W,
                             const floating *b, floating *out, Py_ssize_t n, Py_ssize_t n_in,
                             Py_ssize_t n_out, int act, int threads) noexcept nogil:
-    """_dense_rows on ``threads`` threads, in blocks of FORWARD_CHUNK rows, W packed once.
+    """_dense_rows on ``threads`` threads, in blocks of _chunk_rows rows, W packed once.
 
     A row's result does not depend on the rows it is computed with, so this equals
     the one-thread result bit for bit.
     """
-    cdef Py_ssize_t blocks = (n + FORWARD_CHUNK - 1) // FORWARD_CHUNK, c
+    cdef Py_ssize_t chunk = _chunk_rows(k, n, threads), c
+    cdef Py_ssize_t blocks = (n + chunk - 1) // chunk
     cdef floating *packed = NULL
-    if threads < 2 or blocks < 2:
+    if threads < 2 or blocks < 2 or n < PARALLEL_MIN_ROWS:
         _dense_rows(k, x, W, NULL, b, out, n, n_in, n_out, act)
         return
     if threads > blocks:
@@ -912,10 +931,8 @@ cdef void _dense_rows_split(Kernels k, const floating *x, const floating *W,
         if packed != NULL:  # without it, each block packs W for itself
             _pack(k, W, packed, n_in, n_out)
     for c in prange(blocks, num_threads=threads, schedule="static"):
-        _dense_rows(k, x + c * FORWARD_CHUNK * n_in, W, packed, b,
-                    out + c * FORWARD_CHUNK * n_out,
-                    n - c * FORWARD_CHUNK if n - c * FORWARD_CHUNK < FORWARD_CHUNK
-                    else FORWARD_CHUNK, n_in, n_out, act)
+        _dense_rows(k, x + c * chunk * n_in, W, packed, b, out + c * chunk * n_out,
+                    n - c * chunk if n - c * chunk < chunk else chunk, n_in, n_out, act)
     free(packed)
 
 
@@ -925,22 +942,22 @@ cdef void _weight_grad(Kernels k, const floating *zin, const floating *d, floati
     """dW (n_in x n_out) = zin^T @ d for n rows of zin (n x n_in, read in place) and d
     (n x n_out, packed into ``packed``, _packed_pad_size(n, n_out) values).
 
-    Blocks of FORWARD_CHUNK rows of dW are shared among ``threads`` threads; a row's
+    Blocks of _chunk_rows rows of dW are shared among ``threads`` threads; a row's
     sums do not depend on its block, so the result is the same on any number.
     """
-    cdef Py_ssize_t blocks = (n_in + FORWARD_CHUNK - 1) // FORWARD_CHUNK, c
+    cdef Py_ssize_t chunk = _chunk_rows(k, n_in, threads), c
+    cdef Py_ssize_t blocks = (n_in + chunk - 1) // chunk
     if n_in == 0 or n_out == 0:
         return
     _pack_pad(k, d, packed, n, n_out)
     if threads > blocks:
         threads = <int>blocks
-    if threads < 2:
+    if threads < 2 or n_in < PARALLEL_MIN_ROWS:
         _tile_t(k, zin, n_in, packed, dW, n, n_out, n_in)
         return
     for c in prange(blocks, num_threads=threads, schedule="static"):
-        _tile_t(k, zin + c * FORWARD_CHUNK, n_in, packed, dW + c * FORWARD_CHUNK * n_out, n,
-                n_out, n_in - c * FORWARD_CHUNK if n_in - c * FORWARD_CHUNK < FORWARD_CHUNK
-                else FORWARD_CHUNK)
+        _tile_t(k, zin + c * chunk, n_in, packed, dW + c * chunk * n_out, n, n_out,
+                n_in - c * chunk if n_in - c * chunk < chunk else chunk)
 
 
 cdef void _times_derivative(int act, floating *d, const floating *h,

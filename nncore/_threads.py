@@ -3,8 +3,8 @@
 The default is 1: nncore starts no threads of its own unless asked, so it never
 competes with NumPy's BLAS, Dask's worker threads or your own thread pool.
 ``NNCORE_NUM_THREADS`` sets the number at import; :func:`set_num_threads` changes
-it at run time.  Batches of 256 rows or more are split across the threads (each
-row's result is the same whatever the thread count).
+it at run time.  Batches of 32 rows or more are split across the threads, in
+equal shares (each row's result is the same whatever the thread count).
 
 Guards keep a thread count from harming the process.  GNU OpenMP ends the whole
 process when it cannot create a thread, so the count is capped at the CPUs the
@@ -27,8 +27,8 @@ from . import _environment, _kernels
 
 
 def set_num_threads(n):
-    """Let the compiled ``predict`` (batches of 256 rows or more) and training step
-    (each matrix product of 128 rows or more) use ``n`` threads.
+    """Let the compiled ``predict`` (batches of 32 rows or more) and training step
+    (each matrix product of 32 rows or more) use ``n`` threads.
 
     Results do not depend on the number of threads.
 
