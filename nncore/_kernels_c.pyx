@@ -550,22 +550,24 @@ cdef enum:
     # Rows pushed through all layers together: small enough that the two
     # ping-pong workspaces stay in L1/L2, large enough to reuse each weight row.
     FORWARD_CHUNK = 64
-    # Smallest batch split across threads: below it, starting the threads costs
-    # more than it saves (784-50-100-10 on 2 threads: 1.0x at 16 rows, 1.2-1.3x at
-    # 32, 1.6x at 100).
+    # Fewest rows a product is split at (a batch's rows; for the weight gradient,
+    # dW's): below it, starting the threads costs more than it saves
+    # (784-50-100-10 predict on 2 threads: 1.0x at 16 rows, 1.2-1.3x at 32, 1.6x
+    # at 100).
     PARALLEL_MIN_ROWS = 32
 
 
 cdef inline Py_ssize_t _chunk_rows(Kernels k, Py_ssize_t n, int threads) noexcept nogil:
     """Rows per chunk when n rows are shared among ``threads`` threads.
 
-    At most FORWARD_CHUNK; the chunks a multiple of ``threads`` in number (so the
-    static schedule gives every thread as many) and as equal as whole tiles make
-    them: 100 rows on 2 threads are chunks of 52 and 48, not 64 and 36.  A row's
-    result does not depend on its chunk.
+    At most FORWARD_CHUNK rows and a whole number of tiles; about as many chunks
+    for each thread (their number, ceil(n / FORWARD_CHUNK) rounded up to a multiple
+    of ``threads``, shrinks when the rounding to whole tiles makes chunks longer).
+    100 rows on 2 threads with tiles of 4 rows are chunks of 52 and 48, not 64 and
+    36.  A row's result does not depend on its chunk.
     """
     cdef Py_ssize_t chunks = (n + FORWARD_CHUNK - 1) // FORWARD_CHUNK, rows
-    if threads < 2:
+    if threads < 2 or n <= 0:
         return FORWARD_CHUNK
     chunks = (chunks + threads - 1) // threads * threads
     rows = (n + chunks - 1) // chunks
@@ -791,10 +793,11 @@ cdef class Forward:
             threads = _num_threads
             if _team_guard is not None:
                 threads = max(1, min(threads, <int>_team_guard(threads)))
+        # the team is the size the guard agreed to, even if a small batch leaves some
+        # of its threads without a chunk: a smaller team would retire pool threads
+        # the guard counts on
         chunk = _chunk_rows(k, n, threads)
         n_chunks = (n + chunk - 1) // chunk
-        if threads > n_chunks:
-            threads = <int>n_chunks
         rows = n if n < chunk else chunk
         stride = rows * self.max_width
         if n >= k.tile_rows:
@@ -916,7 +919,8 @@ cdef void _dense_rows_split(Kernels k, const floating *x, const floating *W,
     """_dense_rows on ``threads`` threads, in blocks of _chunk_rows rows, W packed once.
 
     A row's result does not depend on the rows it is computed with, so this equals
-    the one-thread result bit for bit.
+    the one-thread result bit for bit.  A parallel call's team has ``threads``
+    threads, as the caller's guard agreed, even where there are fewer blocks.
     """
     cdef Py_ssize_t chunk = _chunk_rows(k, n, threads), c
     cdef Py_ssize_t blocks = (n + chunk - 1) // chunk
@@ -924,8 +928,6 @@ cdef void _dense_rows_split(Kernels k, const floating *x, const floating *W,
     if threads < 2 or blocks < 2 or n < PARALLEL_MIN_ROWS:
         _dense_rows(k, x, W, NULL, b, out, n, n_in, n_out, act)
         return
-    if threads > blocks:
-        threads = <int>blocks
     if n_in > 0 and n_out > 0:
         packed = <floating *>malloc(_packed_size(k, packed, n_in, n_out) * sizeof(floating))
         if packed != NULL:  # without it, each block packs W for itself
@@ -942,17 +944,17 @@ cdef void _weight_grad(Kernels k, const floating *zin, const floating *d, floati
     """dW (n_in x n_out) = zin^T @ d for n rows of zin (n x n_in, read in place) and d
     (n x n_out, packed into ``packed``, _packed_pad_size(n, n_out) values).
 
-    Blocks of _chunk_rows rows of dW are shared among ``threads`` threads; a row's
+    Blocks of _chunk_rows rows of dW are shared among ``threads`` threads (all of
+    them, as the caller's guard agreed, even where there are fewer blocks); a row's
     sums do not depend on its block, so the result is the same on any number.
     """
-    cdef Py_ssize_t chunk = _chunk_rows(k, n_in, threads), c
-    cdef Py_ssize_t blocks = (n_in + chunk - 1) // chunk
+    cdef Py_ssize_t chunk, blocks, c
     if n_in == 0 or n_out == 0:
         return
+    chunk = _chunk_rows(k, n_in, threads)
+    blocks = (n_in + chunk - 1) // chunk
     _pack_pad(k, d, packed, n, n_out)
-    if threads > blocks:
-        threads = <int>blocks
-    if threads < 2 or n_in < PARALLEL_MIN_ROWS:
+    if threads < 2 or blocks < 2 or n_in < PARALLEL_MIN_ROWS:
         _tile_t(k, zin, n_in, packed, dW, n, n_out, n_in)
         return
     for c in prange(blocks, num_threads=threads, schedule="static"):
@@ -1330,13 +1332,13 @@ def adam_update(floating[::1] p, const floating[::1] g, floating[::1] m, floatin
 
 
 def set_num_threads(int n):
-    """Threads for a large batch in predict and the training step (1: never start threads)."""
+    """Threads for predict and the training step (from 32 rows; 1: never start threads)."""
     global _num_threads
     _num_threads = n if nncore_openmp else 1
 
 
 def get_num_threads():
-    """Threads a large batch in predict and the training step may use."""
+    """Threads predict and the training step may use (from 32 rows)."""
     return _num_threads
 
 

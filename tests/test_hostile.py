@@ -189,6 +189,17 @@ for sizes in ([3, 1, 2], [1, 5], [2, 33, 17, 3]):
     for n in (0, 1, 3, 4, 5, 130):
         x = np.ones((n, sizes[0]))
         net.predict(x); net.gradient(x, np.zeros(n, int)) if n else None
+# layers of zero width, with threads (set on the kernels directly: not capped at this
+# machine's CPUs)
+_kernels.impl.set_num_threads(2)
+for n_in, hidden in [(3, 0), (40, 0), (0, 4)]:
+    net = nncore.Network.from_params({"W1": np.zeros((n_in, hidden)), "b1": np.zeros(hidden),
+                                      "W2": np.zeros((hidden, 2)), "b2": np.zeros(2)})
+    for n in (1, 33, 100):
+        x, t = np.ones((n, n_in)), np.zeros(n, int)
+        net.predict(x); net.gradient(x, t)
+        net.fit(x, t, epochs=1, batch_size=n, progress=False)
+_kernels.impl.set_num_threads(1)
 print("survived")
 """
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import nncore
+from nncore import _kernels
 
 from .conftest import KERNEL_MODULES
 
@@ -220,6 +221,12 @@ def test_threaded_predict_is_identical_to_one_thread(backend, dtype):
             # chunks of 64 rows
             for n in (31, 32, 33, 100, 131, 255, 300):
                 np.testing.assert_array_equal(net.predict(x[:n]), one[:n])
+            # more threads than some batches have chunks for (set on the kernels
+            # directly: set_num_threads caps at this machine's CPUs)
+            for threads in (3, 4):
+                _kernels.impl.set_num_threads(threads)
+                for n in (33, 36, 130, 200):
+                    np.testing.assert_array_equal(net.predict(x[:n]), one[:n])
     finally:
         nncore.set_num_threads(1)
     with pytest.raises(ValueError, match="n must be a positive integer"):
@@ -241,7 +248,8 @@ def test_threaded_training_step_is_identical_to_one_thread(backend, dtype, n, ou
     results = {}
     try:
         for threads in (1, 2, 3):
-            nncore.set_num_threads(threads)
+            # on the kernels directly: set_num_threads caps at this machine's CPUs
+            _kernels.impl.set_num_threads(threads)
             fitted = nncore.Network.from_params(net.params, activation="tanh", output=output,
                                                 dtype=dtype)
             fitted.fit(x, t, epochs=2, batch_size=max(1, n // 2), loss=loss, rng=0)
