@@ -21,8 +21,9 @@
 /* The constants and the polynomial, shared with the vector forms in
  * _kernels_math.h.  Horner's rule takes p from the leading coefficient
  * NNCORE_EXP_TOP_* through NNCORE_EXP_COEFFS_*(STEP), which gives each lower
- * coefficient, highest first, to STEP(c) (p = p * r + c): the same operations,
- * so the same roundings, in every form. */
+ * coefficient, highest first, to STEP(c) (p = p * r + c): the same operations
+ * in every form, so the same roundings in the forms without FMA (this scalar
+ * one, SSE2); the FMA levels fuse each step into one rounding. */
 #define NNCORE_EXP_LOWEST_D (-708.0)
 #define NNCORE_EXP_SHIFT_D 6755399441055744.0           /* 1.5 * 2^52 */
 #define NNCORE_EXP_LOG2E_D 1.4426950408889634

@@ -1,4 +1,4 @@
-"""How many threads nncore's compiled predict may use for a large batch.
+"""How many threads nncore's compiled predict and training step may use.
 
 The default is 1: nncore starts no threads of its own unless asked, so it never
 competes with NumPy's BLAS, Dask's worker threads or your own thread pool.

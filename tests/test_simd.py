@@ -176,8 +176,8 @@ def test_each_level_trains_like_the_numpy_backend(level, dtype):
 
 def test_each_level_trains_alike_on_any_thread_count(level, dtype):
     """dW's rows are shared among threads in blocks: the same bits on 1 and 2 threads,
-    with 151 rows (two blocks of 64, then tiles of every size) and a batch of 600
-    (more than one block of k at every level)."""
+    with 151 rows (on 2 threads blocks of 40, 40, 40 and 31: tiles of every size) and
+    a batch of 600 (more than one block of k at every level)."""
     net = nncore.Network.init([151, 13, 7], activation="relu", dtype=dtype, rng=4)
     x = np.random.default_rng(5).standard_normal((600, 151)).astype(dtype)
     t = np.random.default_rng(6).integers(0, 7, 600)
