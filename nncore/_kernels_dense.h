@@ -51,16 +51,28 @@ static ptrdiff_t FN(packed_size)(ptrdiff_t n_in, ptrdiff_t n_out)
     return n_in * n_main + (n_out - n_main) * kpad;
 }
 
+/* W's columns [0, n_cols) as panels of up to TILE_VECTORS vectors (n_cols a whole
+ * number of vectors; columns past n_out are zero); returns the end of the panels */
+static T *FN(pack_panels)(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t n_cols)
+{
+    ptrdiff_t j0, k, c;
+    for (j0 = 0; j0 < n_cols;) {
+        const ptrdiff_t P = n_cols - j0 < TILE_VECTORS * L ? n_cols - j0 : TILE_VECTORS * L;
+        const ptrdiff_t live = n_out - j0 < P ? n_out - j0 : P;
+        for (k = 0; k < n_in; k++, Wp += P) {
+            for (c = 0; c < live; c++) Wp[c] = W[k * n_out + j0 + c];
+            for (; c < P; c++) Wp[c] = 0;
+        }
+        j0 += P;
+    }
+    return Wp;
+}
+
 static void FN(pack)(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out)
 {
     const ptrdiff_t n_main = n_out / L * L, kpad = (n_in + L - 1) / L * L;
-    ptrdiff_t j0, j, k, c;
-    for (j0 = 0; j0 < n_main;) {
-        const ptrdiff_t P = n_main - j0 < TILE_VECTORS * L ? n_main - j0 : TILE_VECTORS * L;
-        for (k = 0; k < n_in; k++, Wp += P)
-            for (c = 0; c < P; c++) Wp[c] = W[k * n_out + j0 + c];
-        j0 += P;
-    }
+    ptrdiff_t j, k;
+    Wp = FN(pack_panels)(W, Wp, n_in, n_out, n_main);
     for (j = n_main; j < n_out; j++, Wp += kpad)
         for (k = 0; k < kpad; k++) Wp[k] = k < n_in ? W[k * n_out + j] : 0;
 }
@@ -314,14 +326,7 @@ static ptrdiff_t FN(packed_pad_size)(ptrdiff_t n_in, ptrdiff_t n_out)
 
 static void FN(pack_pad)(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out)
 {
-    const ptrdiff_t n_pad = (n_out + L - 1) / L * L;
-    ptrdiff_t j0, k, c;
-    for (j0 = 0; j0 < n_pad;) {
-        const ptrdiff_t P = n_pad - j0 < TILE_VECTORS * L ? n_pad - j0 : TILE_VECTORS * L;
-        for (k = 0; k < n_in; k++, Wp += P)
-            for (c = 0; c < P; c++) Wp[c] = j0 + c < n_out ? W[k * n_out + j0 + c] : 0;
-        j0 += P;
-    }
+    FN(pack_panels)(W, Wp, n_in, n_out, (n_out + L - 1) / L * L);
 }
 
 static void FN(tile_t)(const T *x, ptrdiff_t ldx, const T *Wp, T *out, ptrdiff_t n_in,
