@@ -79,6 +79,8 @@ cdef extern from "_kernels_simd.h" nogil:
                            double eps) noexcept nogil
         void (*adam_d)(double *p, const double *g, double *m, double *v, Py_ssize_t n, double lr_t,
                         double beta1, double beta2, double eps) noexcept nogil
+        void (*rank1_d)(double *W, const double *d, const double *x, Py_ssize_t m, Py_ssize_t n,
+                         double lr) noexcept nogil
         Py_ssize_t (*packed_size_f)(Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
         void (*pack_f)(const float *W, float *Wp, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
         void (*tile_f)(const float *x, Py_ssize_t ldx, const float *Wp, const float *b,
@@ -100,6 +102,8 @@ cdef extern from "_kernels_simd.h" nogil:
                            double eps) noexcept nogil
         void (*adam_f)(float *p, const float *g, float *m, float *v, Py_ssize_t n, double lr_t,
                         double beta1, double beta2, double eps) noexcept nogil
+        void (*rank1_f)(float *W, const float *d, const float *x, Py_ssize_t m, Py_ssize_t n,
+                         double lr) noexcept nogil
     const nncore_kernels *nncore_kernel_table(int level)
     int nncore_cpu_levels()
     const nncore_kernels *nncore_active()
@@ -299,6 +303,14 @@ cdef inline void _sgd(Kernels k, floating *p, const floating *g, Py_ssize_t n,
         k.sgd_f(p, g, n, lr)
     else:
         k.sgd_d(p, g, n, lr)
+
+
+cdef inline void _rank1(Kernels k, floating *W, const floating *d, const floating *x,
+                        Py_ssize_t m, Py_ssize_t n, double lr) noexcept nogil:
+    if floating is float:
+        k.rank1_f(W, d, x, m, n, lr)
+    else:
+        k.rank1_d(W, d, x, m, n, lr)
 
 
 cdef inline void _momentum(Kernels k, floating *p, const floating *g, floating *v,
@@ -1325,6 +1337,20 @@ def adam_update(floating[::1] p, const floating[::1] g, floating[::1] m, floatin
     with nogil:
         _adam(k, &p[0], &g[0], &m[0], &v[0], p.shape[0], lr_t, beta1, beta2, eps)
 
+
+def rank1_update(floating[:, ::1] W, const floating[::1] d, const floating[::1] x, double lr):
+    """W += lr * outer(d, x): each product d[i] * x[j] rounded, times lr, added
+
+    One pass over W (the twin's three: the outer product, its scaling, the sum),
+    with the twin's roundings; d and x never overlap W."""
+    cdef Kernels k = nncore_active()
+    if d.shape[0] != W.shape[0] or x.shape[0] != W.shape[1]:
+        raise ValueError(f"W is {W.shape[0]} x {W.shape[1]} but d holds {d.shape[0]} values "
+                         f"and x {x.shape[0]}")
+    if W.shape[0] == 0 or W.shape[1] == 0:
+        return
+    with nogil:
+        _rank1(k, &W[0, 0], &d[0], &x[0], W.shape[0], W.shape[1], lr)
 
 
 # ---------------------------------------------------------------- threads

@@ -179,7 +179,7 @@ typedef int32_t CAT3(ivec, f, LEVEL_SUFFIX) __attribute__((vector_size(VBYTES)))
     CAT3(sigmoid, S, LEVEL_SUFFIX), CAT3(exp_shifted, S, LEVEL_SUFFIX),                \
     CAT3(sgd, S, LEVEL_SUFFIX), CAT3(momentum, S, LEVEL_SUFFIX),                      \
     CAT3(adagrad, S, LEVEL_SUFFIX), CAT3(rmsprop, S, LEVEL_SUFFIX),                   \
-    CAT3(adam, S, LEVEL_SUFFIX)
+    CAT3(adam, S, LEVEL_SUFFIX), CAT3(rank1, S, LEVEL_SUFFIX)
 
 #define TABLE_NAME_(s) nncore_table_##s
 #define TABLE_NAME(s) TABLE_NAME_(s)

@@ -314,6 +314,17 @@ def adam_update(p, g, m, v, lr_t, beta1, beta2, eps):
     p -= np.float64(lr_t) * m / (np.sqrt(v) + eps)
 
 
+def rank1_update(W, d, x, lr):
+    """W += lr * outer(d, x): each product d[i] * x[j] rounded, times lr, added
+
+    W is (len(d), len(x)); d and x never overlap W.  The book's per-sample
+    training update ``W += lr * np.dot(d, x.T)`` on columns: a product of one term
+    is the product itself, rounded once."""
+    t = np.einsum("i,j->ij", d, x)
+    t *= lr
+    W += t
+
+
 # ---------------------------------------------------------------- threads
 
 _num_threads = 1

@@ -53,6 +53,8 @@ typedef struct nncore_kernels {
                         double eps);
     void (*adam_d)(double *p, const double *g, double *m, double *v, ptrdiff_t n, double lr_t,
                      double beta1, double beta2, double eps);
+    /* W (m x n) += lr * outer(d, x) */
+    void (*rank1_d)(double *W, const double *d, const double *x, ptrdiff_t m, ptrdiff_t n, double lr);
     /* float32 */
     ptrdiff_t (*packed_size_f)(ptrdiff_t n_in, ptrdiff_t n_out);
     void (*pack_f)(const float *W, float *Wp, ptrdiff_t n_in, ptrdiff_t n_out);
@@ -74,6 +76,8 @@ typedef struct nncore_kernels {
                         double eps);
     void (*adam_f)(float *p, const float *g, float *m, float *v, ptrdiff_t n, double lr_t,
                      double beta1, double beta2, double eps);
+    /* W (m x n) += lr * outer(d, x) */
+    void (*rank1_f)(float *W, const float *d, const float *x, ptrdiff_t m, ptrdiff_t n, double lr);
 } nncore_kernels;
 
 /* x86-64 builds with GCC or Clang compile the AVX2 and AVX-512 levels too. */

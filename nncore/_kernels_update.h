@@ -65,3 +65,18 @@ static void FN(adam)(T *restrict p, const T *restrict g, T *restrict m, T *restr
         p[i] = (T)((double)p[i] - lr_t * (double)m[i] / (double)(SQRT(v[i]) + e));
     }
 }
+
+/* W += lr * outer(d, x), W m x n in C order: each product d[i] * x[j] rounded, then
+ * times lr, then added, as the twin's three NumPy operations round (the per-sample
+ * update of nncore.book.neuralNetwork), in one pass over W */
+static void FN(rank1)(T *restrict W, const T *restrict d, const T *restrict x, ptrdiff_t m,
+                      ptrdiff_t n, double lr)
+{
+    const T a = (T)lr;
+    ptrdiff_t i, j;
+    for (i = 0; i < m; i++) {
+        T *restrict row = W + i * n;
+        const T s = d[i];
+        for (j = 0; j < n; j++) row[j] = row[j] + a * (s * x[j]);
+    }
+}

@@ -332,6 +332,56 @@ def test_myonn_train_is_the_notebooks_arithmetic(backend, reference_dir):
     np.testing.assert_array_equal(copy.wih, n.wih)
 
 
+@pytest.mark.parametrize("case", ["F-order weights", "float32 weights", "strided inputs",
+                                  "read-only inputs", "inputs that are a row of wih"])
+def test_myonn_train_takes_any_weights_and_inputs(backend, case):
+    """Weights a user replaced by another layout or dtype, and inputs that are strided,
+    read-only or part of the weights themselves, train as the notebook's expression
+    does, bit for bit."""
+    rng = np.random.default_rng(8)
+    n = book.neuralNetwork(13, 7, 3, 0.2, rng=np.random.RandomState(1))
+    inputs = rng.random(13)
+    if case == "F-order weights":
+        n.wih = np.asfortranarray(n.wih)
+    elif case == "float32 weights":
+        n.wih, n.who = n.wih.astype(np.float32), n.who.astype(np.float32)
+    elif case == "strided inputs":
+        inputs = rng.random(26)[::2]
+    elif case == "read-only inputs":
+        inputs.flags.writeable = False
+    book_n = book.neuralNetwork(13, 7, 3, 0.2, rng=np.random.RandomState(1))
+    book_n.wih, book_n.who = n.wih.copy(order="K"), n.who.copy(order="K")   # layouts kept
+    targets = np.array([0.99, 0.01, 0.01])
+    for _ in range(3):
+        if case == "inputs that are a row of wih":
+            n.train(n.wih[2], targets)
+            _notebook_train(book_n, book_n.wih[2], targets)
+        else:
+            n.train(inputs, targets)
+            _notebook_train(book_n, inputs, targets)
+    assert n.wih.dtype == book_n.wih.dtype
+    np.testing.assert_array_equal(n.wih, book_n.wih)
+    np.testing.assert_array_equal(n.who, book_n.who)
+
+
+@pytest.mark.parametrize("shape", [(0, 5), (4, 0), (1, 1), (7, 13), (33, 70)])
+def test_rank1_update_kernel_is_numpys_arithmetic(backend, dtype, shape):
+    """The kernel behind MYONN's train: W += lr * outer(d, x), each product rounded,
+    then scaled, then added, in W's dtype; an empty W is left alone."""
+    from nncore import _kernels
+    rng = np.random.default_rng(9)
+    W = rng.standard_normal(shape).astype(dtype)
+    d, x = rng.standard_normal(shape[0]).astype(dtype), rng.standard_normal(shape[1]).astype(dtype)
+    expected = W + dtype.type(0.3) * (d[:, None] @ x[None, :])
+    _kernels.impl.rank1_update(W, d, x, 0.3)
+    assert W.dtype == dtype
+    np.testing.assert_array_equal(W, expected)
+    if shape[0] > 1:   # a d that does not fit W is an error, never a write past W
+        with pytest.raises(ValueError):
+            _kernels.impl.rank1_update(W, d[:-1], x, 0.3)
+        np.testing.assert_array_equal(W, expected)
+
+
 def test_myonn_validation_and_global_state():
     np.random.seed(3)
     a = book.neuralNetwork(3, 2, 1, 0.5)

@@ -13,11 +13,14 @@ import math
 
 import numpy as np
 
+from .. import _kernels
 from .. import functions as _f
 from .._validation import as_float_array, check_ndim, positive_int
 from . import _random
 
 __all__ = ["neuralNetwork", "rotate_inputs"]
+
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _logit(y):
@@ -74,13 +77,6 @@ class neuralNetwork:  # noqa: N801 - the book's name
         self.lr = float(learningrate)
         self.activation_function = _f.sigmoid
         self.inverse_activation_function = _logit
-        self._buffers = {}   # train's outer products, by shape
-
-    def __getstate__(self):   # train's buffers are scratch space, not the network
-        return {k: v for k, v in self.__dict__.items() if k != "_buffers"}
-
-    def __setstate__(self, state):
-        self.__dict__.update(state, _buffers={})
 
     def _columns(self, values, n, name):
         if type(values) is np.ndarray and values.dtype == np.float64 and values.shape == (n,):
@@ -113,19 +109,24 @@ class neuralNetwork:  # noqa: N801 - the book's name
     def _update(self, weights, delta, inputs):
         """``weights += lr * (delta @ inputs.T)``, the book's update, in place.
 
-        For one sample ``delta @ inputs.T`` is an outer product: it is written into
-        a buffer kept for the next call, scaled, and added, with the same roundings
-        as the book's expression but no new ``weights``-sized arrays (each would
-        cost more than the arithmetic)."""
+        For one sample ``delta @ inputs.T`` is an outer product: a kernel adds
+        ``lr * delta[i] * inputs[j]`` to each weight in one pass, with the same
+        roundings as the book's expression and no new ``weights``-sized array."""
         if delta.shape[1] != 1:
             weights += self.lr * (delta @ inputs.T)   # a batch's summed update
             return
-        buffer = self._buffers.get(weights.shape)
-        if buffer is None:
-            buffer = self._buffers[weights.shape] = np.empty(weights.shape)
-        np.einsum("i,j->ij", delta[:, 0], inputs[:, 0], out=buffer)
-        buffer *= self.lr
-        weights += buffer
+        d, x = delta[:, 0], inputs[:, 0]
+        if (type(weights) is np.ndarray and weights.flags.c_contiguous
+                and weights.flags.writeable and weights.dtype in _KERNEL_DTYPES
+                and d.dtype == x.dtype == weights.dtype):
+            # the kernel reads d and x while it writes weights: never from weights itself
+            if not x.flags.c_contiguous or np.may_share_memory(x, weights):
+                x = x.copy()
+            if not d.flags.c_contiguous or np.may_share_memory(d, weights):
+                d = d.copy()
+            _kernels.impl.rank1_update(weights, d, x, self.lr)
+        else:   # weights a user replaced by another layout or dtype: NumPy's arithmetic
+            weights += self.lr * np.multiply.outer(d, x)
 
     def query(self, inputs_list):
         """The output column ``(onodes, 1)`` for one sample (``(onodes, N)`` for N rows)."""
