@@ -97,8 +97,11 @@ def _long_tests_enabled():
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``long`` (training runs of several minutes) skip, with a reason,
-    unless NNCORE_LONG_TESTS=1."""
+    """Tests marked ``slow`` (whole-dataset training runs) run first, so that on
+    pytest-xdist's workers they run beside the others instead of starting last and
+    holding the run up.  Tests marked ``long`` (runs of several minutes) skip, with a
+    reason, unless NNCORE_LONG_TESTS=1."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
     if _long_tests_enabled():
         return
     skip = pytest.mark.skip(reason="a run of several minutes: set NNCORE_LONG_TESTS=1 to run it")
