@@ -7,8 +7,23 @@
 # of range in the Cython code is an IndexError that fails a test.
 #
 # Usage: bash tools/asan_check.sh   (from anywhere; needs gcc or clang with libasan)
+#        bash tools/asan_check.sh build DIR, then bash tools/asan_check.sh test DIR:
+#        the same in two steps, the instrumented build kept in DIR in between (CI builds
+#        while other steps run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+phase=all
+case ${1:-} in
+    "") ;;
+    build | test) phase=$1; work=${2:?usage: tools/asan_check.sh [build|test DIR]} ;;
+    *) echo "usage: tools/asan_check.sh [build|test DIR]" >&2; exit 2 ;;
+esac
+if [[ $phase == all ]]; then
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+fi
 
 libasan=$(${CC:-gcc} -print-file-name=libasan.so)
 libubsan=$(${CC:-gcc} -print-file-name=libubsan.so)
@@ -17,33 +32,41 @@ if [[ ! -e "$libasan" ]]; then
     exit 1
 fi
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-python3 -m venv "$work/venv"
+if [[ $phase != test ]]; then
+    mkdir -p "$work"
+    python3 -m venv "$work/venv"
+    # shellcheck disable=SC1091
+    . "$work/venv/bin/activate"
+    # Build from a clean copy: a build/ tree or cached wheel of an earlier (debug or
+    # release) build must not stand in for the instrumented one.
+    mkdir "$work/src"
+    cp -r setup.py pyproject.toml README.md nncore "$work/src/"
+    rm -rf "$work/src/nncore/"*.so "$work/src/nncore/_kernels_c.c"
+    # On a CPU with AVX2 but without AVX-512, the AVX-512 level is built with its own tile
+    # shapes and vector widths on AVX2 instructions (NNCORE_AVX512_ON_AVX2, setup.py), and
+    # the suite below runs at that level (auto picks it; tests/test_simd.py switches
+    # through all three): its code paths are checked here too.
+    shape=0
+    if [[ -r /proc/cpuinfo ]] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo \
+            && ! grep -qw avx512f /proc/cpuinfo; then
+        shape=1
+    fi
+    # AddressSanitizer and UndefinedBehaviorSanitizer; any undefined behaviour aborts.
+    NNCORE_AVX512_ON_AVX2=$shape NNCORE_CYTHON_DEBUG=1 \
+    CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g" \
+    LDFLAGS="-fsanitize=address,undefined" \
+        pip install --quiet --no-cache-dir "$work/src"
+    # what the tests below need (not the other libraries of the test extra, whose tests
+    # are left out)
+    pip install --quiet pytest pytest-xdist hypothesis Pillow tqdm cloudpickle
+    echo "$shape" > "$work/shape"
+    echo "asan_check: instrumented build ready in $work"
+fi
+if [[ $phase == build ]]; then exit 0; fi
+
 # shellcheck disable=SC1091
 . "$work/venv/bin/activate"
-# Build from a clean copy: a build/ tree or cached wheel of an earlier (debug or
-# release) build must not stand in for the instrumented one.
-mkdir "$work/src"
-cp -r setup.py pyproject.toml README.md nncore "$work/src/"
-rm -rf "$work/src/nncore/"*.so "$work/src/nncore/_kernels_c.c"
-# On a CPU with AVX2 but without AVX-512, the AVX-512 level is built with its own tile
-# shapes and vector widths on AVX2 instructions (NNCORE_AVX512_ON_AVX2, setup.py), and
-# the suite below runs at that level (auto picks it; tests/test_simd.py switches
-# through all three): its code paths are checked here too.
-shape=0
-if [[ -r /proc/cpuinfo ]] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo \
-        && ! grep -qw avx512f /proc/cpuinfo; then
-    shape=1
-fi
-# AddressSanitizer and UndefinedBehaviorSanitizer; any undefined behaviour aborts.
-NNCORE_AVX512_ON_AVX2=$shape NNCORE_CYTHON_DEBUG=1 \
-CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g" \
-LDFLAGS="-fsanitize=address,undefined" \
-    pip install --quiet --no-cache-dir "$work/src"
-# what the tests below need (not the other libraries of the test extra, whose tests
-# are left out)
-pip install --quiet pytest pytest-xdist hypothesis Pillow tqdm cloudpickle
+shape=$(cat "$work/shape")
 
 # The interpreter is not instrumented: preload the runtime; leaks of CPython itself
 # are not nncore's, so leak detection stays off (tests/test_reliability.py measures
@@ -81,9 +104,9 @@ fi
 # (on every core, pytest-xdist; NumPy's BLAS on one thread in each process)
 OPENBLAS_NUM_THREADS=1 NNCORE_TEST_BACKENDS=cython pytest -n auto --dist worksteal -q \
     -p no:cacheprovider --capture=sys -m "not slow" \
-    -o addopts="--import-mode=importlib" "$OLDPWD/tests" \
-    --ignore="$OLDPWD/tests/test_sklearn.py" --ignore="$OLDPWD/tests/test_sklearn_checks.py" \
-    --ignore="$OLDPWD/tests/test_interop.py" --ignore="$OLDPWD/tests/test_untrusted_onnx.py" \
+    -o addopts="--import-mode=importlib" "$repo/tests" \
+    --ignore="$repo/tests/test_sklearn.py" --ignore="$repo/tests/test_sklearn_checks.py" \
+    --ignore="$repo/tests/test_interop.py" --ignore="$repo/tests/test_untrusted_onnx.py" \
     -k "not mnist and not book_chapter5 and not make_your_own and not readme and not dask \
         and not grow_memory and not fuzz_idx_reader"
 echo "asan_check: no memory errors or undefined behaviour in nncore's kernels"
