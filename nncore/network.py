@@ -457,7 +457,9 @@ class Network:
         >>> net.accuracy([[2.0], [-3.0], [1.0]], [0, 1, 1])
         0.6666666666666666
         """
-        x = as_float_array(x, "x", dtype=self.dtype)
+        # converted to the network's dtype batch by batch (in classify), never whole:
+        # float32 images scored by a float64 network cost no copy of the images
+        x = as_float_array(x, "x")
         check_ndim(x, "x", (2,))
         labels = as_labels(t, x.shape[0], self.sizes[-1])
         if x.shape[0] == 0:

@@ -205,6 +205,28 @@ def test_predict_allocates_only_output_workspaces_and_packed_weights(monkeypatch
         assert peak >= y.nbytes
 
 
+@pytest.mark.parametrize("net_dtype,x_dtype", [(np.float64, np.float32), (np.float32, np.float64)])
+def test_accuracy_converts_batch_by_batch_not_the_whole_input(backend, net_dtype, x_dtype):
+    """accuracy on inputs of the other float dtype (the book scores float32 images with
+    a float64 network) converts one batch at a time: no copy of the whole input."""
+    import tracemalloc
+
+    net = nncore.Network.init([784, 20, 10], dtype=net_dtype, rng=0)
+    rng = np.random.default_rng(1)
+    x = rng.random((20_000, 784)).astype(x_dtype)
+    t = rng.integers(0, 10, 20_000)
+    expected = float(np.mean(net.classify(x.astype(net_dtype)) == t))
+    tracemalloc.start()
+    try:
+        score = net.accuracy(x, t, batch_size=100)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert score == expected
+    whole = x.shape[0] * x.shape[1] * np.dtype(net_dtype).itemsize
+    assert peak < whole / 20, f"peak {peak} bytes: a copy of the input is {whole}"
+
+
 # ---------------------------------------------------------------- threads inside predict
 
 def test_threaded_predict_is_identical_to_one_thread(backend, dtype):
