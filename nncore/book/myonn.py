@@ -5,9 +5,9 @@ Its conventions differ from *Deep Learning from Scratch*: weights are
 *columns* (``query`` returns an ``(onodes, 1)`` column), targets are 0.01..0.99,
 and ``train`` takes one sample and updates the weights at once by the book's
 rule: each layer's error times the sigmoid's slope, the hidden error being the
-output error sent back through ``who``.  The sigmoid is nncore's kernel.
-:func:`rotate_inputs` makes the rotated copies of the training records that the
-book's part 3 adds to the training data (it needs scipy).
+output error sent back through ``who``.  The sigmoid and train's update of the
+weights are nncore's kernels.  :func:`rotate_inputs` makes the rotated copies of the
+training records that the book's part 3 adds to the training data (it needs scipy).
 """
 import math
 
