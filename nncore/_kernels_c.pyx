@@ -52,6 +52,7 @@ cdef extern from "_kernels_simd.h" nogil:
     int NNCORE_AVX2
     int NNCORE_AVX512
     int NNCORE_N_LEVELS
+    # the fields Cython uses; the C struct's kernels are listed in _kernels_fields.h
     ctypedef struct nncore_kernels:
         const char *name
         int level

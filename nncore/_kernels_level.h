@@ -171,21 +171,23 @@ typedef int32_t CAT3(ivec, f, LEVEL_SUFFIX) __attribute__((vector_size(VBYTES)))
 #undef EXP_NONPOS
 #undef SQRT
 
-#define TABLE_ENTRIES(S)                                                              \
-    CAT3(packed_size, S, LEVEL_SUFFIX), CAT3(pack, S, LEVEL_SUFFIX),                  \
-    CAT3(tile, S, LEVEL_SUFFIX), CAT3(packed_pad_size, S, LEVEL_SUFFIX),              \
-    CAT3(pack_pad, S, LEVEL_SUFFIX), CAT3(tile_t, S, LEVEL_SUFFIX),                    \
-    CAT3(row, S, LEVEL_SUFFIX),                                                       \
-    CAT3(sigmoid, S, LEVEL_SUFFIX), CAT3(exp_shifted, S, LEVEL_SUFFIX),                \
-    CAT3(sgd, S, LEVEL_SUFFIX), CAT3(momentum, S, LEVEL_SUFFIX),                      \
-    CAT3(adagrad, S, LEVEL_SUFFIX), CAT3(rmsprop, S, LEVEL_SUFFIX),                   \
-    CAT3(adam, S, LEVEL_SUFFIX), CAT3(rank1, S, LEVEL_SUFFIX)
-
 #define TABLE_NAME_(s) nncore_table_##s
 #define TABLE_NAME(s) TABLE_NAME_(s)
 
 const nncore_kernels TABLE_NAME(LEVEL_SUFFIX) = {
-    LEVEL_NAME, NNCORE_LEVEL, VBYTES, TILE_ROWS, TILE_VECTORS,
-    TABLE_ENTRIES(d),
-    TABLE_ENTRIES(f),
+    .name = LEVEL_NAME,
+    .level = NNCORE_LEVEL,
+    .vector_bytes = VBYTES,
+    .tile_rows = TILE_ROWS,
+    .tile_vectors = TILE_VECTORS,
+#define KERNEL(ret, name, params) .name##_d = CAT3(name, d, LEVEL_SUFFIX),
+#define T double
+#include "_kernels_fields.h"
+#undef T
+#undef KERNEL
+#define KERNEL(ret, name, params) .name##_f = CAT3(name, f, LEVEL_SUFFIX),
+#define T float
+#include "_kernels_fields.h"
+#undef T
+#undef KERNEL
 };

@@ -4,7 +4,8 @@
  * Levels: NNCORE_BASELINE (what every CPU of the architecture has: SSE2 on
  * x86-64, NEON on aarch64, plain C elsewhere), NNCORE_AVX2 (AVX2 + FMA,
  * x86-64-v3) and NNCORE_AVX512 (AVX-512 F/BW/DQ/VL).  Each level is compiled
- * from the same C bodies (_kernels_dense.h, _kernels_math.h) in its own file
+ * from the same C bodies (_kernels_dense.h, _kernels_math.h, _kernels_update.h;
+ * the list of kernels is _kernels_fields.h) in its own file
  * (_kernels_baseline.c, _kernels_avx2.c, _kernels_avx512.c) with its own
  * vector width and tile shape; _kernels_cpu.c says which levels the CPU and
  * the operating system support.
@@ -32,52 +33,17 @@ typedef struct nncore_kernels {
                                tile_d/f take whole tiles' rows plus at most one half
                                tile, tile_t_d/f any number of rows */
     int tile_vectors;       /* vectors of output columns in a packed tile */
-    /* float64 */
-    ptrdiff_t (*packed_size_d)(ptrdiff_t n_in, ptrdiff_t n_out);
-    void (*pack_d)(const double *W, double *Wp, ptrdiff_t n_in, ptrdiff_t n_out);
-    void (*tile_d)(const double *x, ptrdiff_t ldx, const double *Wp, const double *b,
-                   double *out, ptrdiff_t n_in, ptrdiff_t n_out, int rows);
-    /* the weight gradient x^T @ W (x: n_in x rows, stride ldx), W packed by pack_pad */
-    ptrdiff_t (*packed_pad_size_d)(ptrdiff_t n_in, ptrdiff_t n_out);
-    void (*pack_pad_d)(const double *W, double *Wp, ptrdiff_t n_in, ptrdiff_t n_out);
-    void (*tile_t_d)(const double *x, ptrdiff_t ldx, const double *Wp, double *out, ptrdiff_t n_in,
-                     ptrdiff_t n_out, ptrdiff_t rows);
-    void (*row_d)(const double *x, const double *W, const double *b, double *out,
-                  ptrdiff_t n_in, ptrdiff_t n_out);
-    void (*sigmoid_d)(double *v, ptrdiff_t n);
-    double (*exp_shifted_d)(const double *src, double *dst, ptrdiff_t n, double shift);
-    void (*sgd_d)(double *p, const double *g, ptrdiff_t n, double lr);
-    void (*momentum_d)(double *p, const double *g, double *v, ptrdiff_t n, double lr, double momentum);
-    void (*adagrad_d)(double *p, const double *g, double *h, ptrdiff_t n, double lr, double eps);
-    void (*rmsprop_d)(double *p, const double *g, double *h, ptrdiff_t n, double lr, double decay,
-                        double eps);
-    void (*adam_d)(double *p, const double *g, double *m, double *v, ptrdiff_t n, double lr_t,
-                     double beta1, double beta2, double eps);
-    /* W (m x n) += lr * outer(d, x) */
-    void (*rank1_d)(double *W, const double *d, const double *x, ptrdiff_t m, ptrdiff_t n, double lr);
-    /* float32 */
-    ptrdiff_t (*packed_size_f)(ptrdiff_t n_in, ptrdiff_t n_out);
-    void (*pack_f)(const float *W, float *Wp, ptrdiff_t n_in, ptrdiff_t n_out);
-    void (*tile_f)(const float *x, ptrdiff_t ldx, const float *Wp, const float *b,
-                   float *out, ptrdiff_t n_in, ptrdiff_t n_out, int rows);
-    /* the weight gradient x^T @ W (x: n_in x rows, stride ldx), W packed by pack_pad */
-    ptrdiff_t (*packed_pad_size_f)(ptrdiff_t n_in, ptrdiff_t n_out);
-    void (*pack_pad_f)(const float *W, float *Wp, ptrdiff_t n_in, ptrdiff_t n_out);
-    void (*tile_t_f)(const float *x, ptrdiff_t ldx, const float *Wp, float *out, ptrdiff_t n_in,
-                     ptrdiff_t n_out, ptrdiff_t rows);
-    void (*row_f)(const float *x, const float *W, const float *b, float *out,
-                  ptrdiff_t n_in, ptrdiff_t n_out);
-    void (*sigmoid_f)(float *v, ptrdiff_t n);
-    float (*exp_shifted_f)(const float *src, float *dst, ptrdiff_t n, float shift);
-    void (*sgd_f)(float *p, const float *g, ptrdiff_t n, double lr);
-    void (*momentum_f)(float *p, const float *g, float *v, ptrdiff_t n, double lr, double momentum);
-    void (*adagrad_f)(float *p, const float *g, float *h, ptrdiff_t n, double lr, double eps);
-    void (*rmsprop_f)(float *p, const float *g, float *h, ptrdiff_t n, double lr, double decay,
-                        double eps);
-    void (*adam_f)(float *p, const float *g, float *m, float *v, ptrdiff_t n, double lr_t,
-                     double beta1, double beta2, double eps);
-    /* W (m x n) += lr * outer(d, x) */
-    void (*rank1_f)(float *W, const float *d, const float *x, ptrdiff_t m, ptrdiff_t n, double lr);
+    /* float64 kernels, named <kernel>_d, then float32 ones, <kernel>_f */
+#define KERNEL(ret, name, params) ret(*name##_d) params;
+#define T double
+#include "_kernels_fields.h"
+#undef T
+#undef KERNEL
+#define KERNEL(ret, name, params) ret(*name##_f) params;
+#define T float
+#include "_kernels_fields.h"
+#undef T
+#undef KERNEL
 } nncore_kernels;
 
 /* x86-64 builds with GCC or Clang compile the AVX2 and AVX-512 levels too. */
