@@ -60,7 +60,8 @@ cdef extern from "_kernels_simd.h" nogil:
         int tile_rows
         int tile_vectors
         Py_ssize_t (*packed_size_d)(Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
-        void (*pack_d)(const double *W, double *Wp, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
+        void (*pack_d)(const double *W, double *Wp, Py_ssize_t n_in, Py_ssize_t n_out,
+                       Py_ssize_t k0, Py_ssize_t k1) noexcept nogil
         void (*tile_d)(const double *x, Py_ssize_t ldx, const double *Wp, const double *b,
                        double *out, Py_ssize_t n_in, Py_ssize_t n_out, int rows) noexcept nogil
         Py_ssize_t (*packed_pad_size_d)(Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
@@ -83,7 +84,8 @@ cdef extern from "_kernels_simd.h" nogil:
         void (*rank1_d)(double *W, const double *d, const double *x, Py_ssize_t m, Py_ssize_t n,
                          double lr) noexcept nogil
         Py_ssize_t (*packed_size_f)(Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
-        void (*pack_f)(const float *W, float *Wp, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
+        void (*pack_f)(const float *W, float *Wp, Py_ssize_t n_in, Py_ssize_t n_out,
+                       Py_ssize_t k0, Py_ssize_t k1) noexcept nogil
         void (*tile_f)(const float *x, Py_ssize_t ldx, const float *Wp, const float *b,
                        float *out, Py_ssize_t n_in, Py_ssize_t n_out, int rows) noexcept nogil
         Py_ssize_t (*packed_pad_size_f)(Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
@@ -232,12 +234,17 @@ cdef inline Py_ssize_t _packed_size(Kernels k, floating *dummy, Py_ssize_t n_in,
         return k.packed_size_d(n_in, n_out)
 
 
+cdef inline void _pack_rows(Kernels k, const floating *W, floating *Wp, Py_ssize_t n_in,
+                            Py_ssize_t n_out, Py_ssize_t k0, Py_ssize_t k1) noexcept nogil:
+    if floating is float:
+        k.pack_f(W, Wp, n_in, n_out, k0, k1)
+    else:
+        k.pack_d(W, Wp, n_in, n_out, k0, k1)
+
+
 cdef inline void _pack(Kernels k, const floating *W, floating *Wp, Py_ssize_t n_in,
                        Py_ssize_t n_out) noexcept nogil:
-    if floating is float:
-        k.pack_f(W, Wp, n_in, n_out)
-    else:
-        k.pack_d(W, Wp, n_in, n_out)
+    _pack_rows(k, W, Wp, n_in, n_out, 0, n_in)
 
 
 cdef inline void _tile(Kernels k, const floating *x, Py_ssize_t ldx, const floating *Wp,
@@ -568,6 +575,11 @@ cdef enum:
     # (784-50-100-10 predict on 2 threads: 1.0x at 16 rows, 1.2-1.3x at 32, 1.6x
     # at 100).
     PARALLEL_MIN_ROWS = 32
+    # Fewest values an optimizer step is split at (Adam on 2 threads, AVX2:
+    # about 0.8 ns a float32 value on one thread, a few µs to start the team)
+    UPDATE_PARALLEL_MIN = 16384
+    # Fewest values of W packed by shares of rows on the threads
+    PACK_PARALLEL_MIN = 32768
 
 
 cdef inline Py_ssize_t _chunk_rows(Kernels k, Py_ssize_t n, int threads) noexcept nogil:
@@ -585,6 +597,24 @@ cdef inline Py_ssize_t _chunk_rows(Kernels k, Py_ssize_t n, int threads) noexcep
     chunks = (chunks + threads - 1) // threads * threads
     rows = (n + chunks - 1) // chunks
     return (rows + k.tile_rows - 1) // k.tile_rows * k.tile_rows
+
+
+cdef void _pack_split(Kernels k, const floating *W, floating *Wp, Py_ssize_t n_in,
+                      Py_ssize_t n_out, int threads) noexcept nogil:
+    """_pack on ``threads`` threads, each a share of W's rows (from PACK_PARALLEL_MIN
+    values; the same packed values on any number).  The team has ``threads``
+    threads, as the caller's guard agreed."""
+    cdef Py_ssize_t share, c
+    if n_in == 0 or n_out == 0:
+        return
+    if threads < 2 or n_in * n_out < PACK_PARALLEL_MIN or n_in < threads:
+        _pack(k, W, Wp, n_in, n_out)
+        return
+    share = (n_in + threads - 1) // threads
+    for c in prange(threads, num_threads=threads, schedule="static"):
+        if c * share < n_in:
+            _pack_rows(k, W, Wp, n_in, n_out, c * share,
+                       n_in if n_in - c * share < share else c * share + share)
 
 
 def omp_limits():
@@ -829,9 +859,8 @@ cdef class Forward:
                 packed = work + 2 * stride * threads
                 for l in range(self.n_layers):
                     Wps[l] = packed
-                    if self.sizes[l] and self.sizes[l + 1]:
-                        _pack(k, <const floating *>self.Ws[l], packed, self.sizes[l],
-                              self.sizes[l + 1])
+                    _pack_split(k, <const floating *>self.Ws[l], packed, self.sizes[l],
+                                self.sizes[l + 1], threads)
                     packed += _packed_size(k, packed, self.sizes[l], self.sizes[l + 1])
             if threads > 1:
                 for c in prange(n_chunks, num_threads=threads, schedule="static"):
@@ -944,7 +973,7 @@ cdef void _dense_rows_split(Kernels k, const floating *x, const floating *W,
     if n_in > 0 and n_out > 0:
         packed = <floating *>malloc(_packed_size(k, packed, n_in, n_out) * sizeof(floating))
         if packed != NULL:  # without it, each block packs W for itself
-            _pack(k, W, packed, n_in, n_out)
+            _pack_split(k, W, packed, n_in, n_out, threads)
     for c in prange(blocks, num_threads=threads, schedule="static"):
         _dense_rows(k, x + c * chunk * n_in, W, packed, b, out + c * chunk * n_out,
                     n - c * chunk if n - c * chunk < chunk else chunk, n_in, n_out, act)
@@ -994,16 +1023,39 @@ cdef void _times_derivative(int act, floating *d, const floating *h,
             d[i] = d[i] * _derivative(act, h[i])
 
 
+cdef void _update_param_split(Kernels k, int update, floating *p, floating *g, floating *s1,
+                              floating *s2, Py_ssize_t n, const double *h, double decay,
+                              bint nesterov, int threads) noexcept nogil:
+    """_update_param on ``threads`` threads, each a share of whole 64-byte lines.
+
+    Every value's step reads and writes that value alone, so the result is the
+    one-thread result bit for bit.  The team has ``threads`` threads, as the
+    caller's guard agreed.
+    """
+    cdef Py_ssize_t chunk, parts, c
+    if threads < 2 or n < UPDATE_PARALLEL_MIN:
+        _update_param(k, update, p, g, s1, s2, n, h, decay, nesterov)
+        return
+    chunk = (n + threads - 1) // threads
+    chunk = (chunk + 15) // 16 * 16
+    parts = (n + chunk - 1) // chunk
+    for c in prange(parts, num_threads=threads, schedule="static"):
+        _update_param(k, update, p + c * chunk, g + c * chunk,
+                      s1 + c * chunk if s1 != NULL else NULL,
+                      s2 + c * chunk if s2 != NULL else NULL,
+                      n - c * chunk if n - c * chunk < chunk else chunk, h, decay, nesterov)
+
+
 cdef inline void _update_layer(Kernels k, int update, const floating **Ws, const floating **bs,
                                floating **dWs, floating **dbs, floating **s1, floating **s2,
                                const Py_ssize_t *sizes, int l, const double *h, double decay,
-                               bint nesterov) noexcept nogil:
+                               bint nesterov, int threads) noexcept nogil:
     """Layer l's optimizer step (W with weight decay, then b), if there is an update."""
     if update != UPDATE_NONE:
-        _update_param(k, update, <floating *>Ws[l], dWs[l], s1[2 * l], s2[2 * l],
-                      sizes[l] * sizes[l + 1], h, decay, nesterov)
-        _update_param(k, update, <floating *>bs[l], dbs[l], s1[2 * l + 1], s2[2 * l + 1],
-                      sizes[l + 1], h, 0, nesterov)
+        _update_param_split(k, update, <floating *>Ws[l], dWs[l], s1[2 * l], s2[2 * l],
+                            sizes[l] * sizes[l + 1], h, decay, nesterov, threads)
+        _update_param_split(k, update, <floating *>bs[l], dbs[l], s1[2 * l + 1],
+                            s2[2 * l + 1], sizes[l + 1], h, 0, nesterov, threads)
 
 
 cdef double _backprop(Kernels k, const floating *x, Py_ssize_t n, const floating **Ws,
@@ -1039,7 +1091,7 @@ cdef double _backprop(Kernels k, const floating *x, Py_ssize_t n, const floating
                 memset(dWs[l], 0, sizes[l] * sizes[l + 1] * sizeof(floating))
             if sizes[l + 1]:
                 memset(dbs[l], 0, sizes[l + 1] * sizeof(floating))
-            _update_layer(k, update, Ws, bs, dWs, dbs, s1, s2, sizes, l, h, decay, nesterov)
+            _update_layer(k, update, Ws, bs, dWs, dbs, s1, s2, sizes, l, h, decay, nesterov, 1)
         return 0
     for l in range(n_layers):
         _dense_rows_split(k, src, Ws[l], bs[l], zs[l], n, sizes[l], sizes[l + 1], acts[l],
@@ -1070,7 +1122,8 @@ cdef double _backprop(Kernels k, const floating *x, Py_ssize_t n, const floating
             tmp = d_cur
             d_cur = d_next
             d_next = tmp
-        _update_layer(k, update, Ws, bs, dWs, dbs, s1, s2, sizes, l, h, decay, nesterov)
+        _update_layer(k, update, Ws, bs, dWs, dbs, s1, s2, sizes, l, h, decay, nesterov,
+                      threads)
         l -= 1
     return total / n
 

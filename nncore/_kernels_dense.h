@@ -68,13 +68,32 @@ static T *FN(pack_panels)(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out, pt
     return Wp;
 }
 
-static void FN(pack)(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out)
+/* Rows [k0, k1) of W into their places in the packed layout (the main columns'
+ * panels, as pack_panels lays them out, then the narrow columns' rows of W's
+ * transpose); the share that ends at n_in also writes the narrow rows' zero
+ * padding.  Shares of rows can be packed by different threads. */
+static void FN(pack)(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t k0,
+                     ptrdiff_t k1)
 {
     const ptrdiff_t n_main = n_out / L * L, kpad = (n_in + L - 1) / L * L;
-    ptrdiff_t j, k;
-    Wp = FN(pack_panels)(W, Wp, n_in, n_out, n_main);
-    for (j = n_main; j < n_out; j++, Wp += kpad)
-        for (k = 0; k < kpad; k++) Wp[k] = k < n_in ? W[k * n_out + j] : 0;
+    T *const narrow = Wp + n_in * n_main;
+    ptrdiff_t j0, j, k, c;
+    for (j0 = 0; j0 < n_main;) {
+        const ptrdiff_t P = n_main - j0 < TILE_VECTORS * L ? n_main - j0 : TILE_VECTORS * L;
+        T *q = Wp + j0 * n_in + k0 * P; /* the panels before hold n_in x j0 values */
+        if (P == TILE_VECTORS * L)
+            for (k = k0; k < k1; k++, q += TILE_VECTORS * L)
+                for (c = 0; c < TILE_VECTORS * L; c++) q[c] = W[k * n_out + j0 + c];
+        else
+            for (k = k0; k < k1; k++, q += P)
+                for (c = 0; c < P; c++) q[c] = W[k * n_out + j0 + c];
+        j0 += P;
+    }
+    for (k = k0; k < k1; k++)
+        for (j = n_main; j < n_out; j++) narrow[(j - n_main) * kpad + k] = W[k * n_out + j];
+    if (k1 == n_in)
+        for (j = n_main; j < n_out; j++)
+            for (k = n_in; k < kpad; k++) narrow[(j - n_main) * kpad + k] = 0;
 }
 
 /* Values of k per block of a panel: a block of packed W (KC_BLOCK x up to

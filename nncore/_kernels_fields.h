@@ -7,7 +7,9 @@
  * no include guard.  nncore/_kernels_c.pyx declares the same fields for Cython.
  */
 KERNEL(ptrdiff_t, packed_size, (ptrdiff_t n_in, ptrdiff_t n_out))
-KERNEL(void, pack, (const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out))
+/* rows [k0, k1) of W into their places in the packed layout */
+KERNEL(void, pack, (const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t k0,
+                    ptrdiff_t k1))
 /* x (rows x n_in, stride ldx) @ W + b; tile takes whole tiles' rows plus at
  * most one half tile, W packed by pack */
 KERNEL(void, tile, (const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T *out, ptrdiff_t n_in,

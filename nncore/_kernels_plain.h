@@ -10,9 +10,11 @@ static ptrdiff_t FN(packed_size)(ptrdiff_t n_in, ptrdiff_t n_out)
     return n_in * n_out;
 }
 
-static void FN(pack)(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out)
+static void FN(pack)(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t k0,
+                     ptrdiff_t k1)
 {
-    memcpy(Wp, W, (size_t)(n_in * n_out) * sizeof(T));
+    (void)n_in;
+    memcpy(Wp + k0 * n_out, W + k0 * n_out, (size_t)((k1 - k0) * n_out) * sizeof(T));
 }
 
 static void FN(row)(const T *x, const T *W, const T *b, T *out, ptrdiff_t n_in,

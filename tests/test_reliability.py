@@ -288,6 +288,36 @@ def test_threaded_training_step_is_identical_to_one_thread(backend, dtype, n, ou
             np.testing.assert_array_equal(params_t[key], params1[key], err_msg=key)
 
 
+@pytest.mark.parametrize("make_optimizer", [
+    lambda: nncore.SGD(lr=0.05, weight_decay=1e-3),
+    lambda: nncore.Momentum(lr=0.02, nesterov=True),
+    lambda: nncore.AdaGrad(lr=0.05),
+    lambda: nncore.RMSprop(lr=0.01, weight_decay=1e-3),
+    lambda: nncore.Adam(lr=0.01)], ids=["sgd", "nesterov", "adagrad", "rmsprop", "adam"])
+def test_threaded_optimizer_step_is_identical_to_one_thread(backend, dtype, make_optimizer):
+    # W1 holds 18,090 values: enough for its update to be shared among the threads,
+    # in shares of whole 64-byte lines and a shorter last one
+    net = nncore.Network.init([201, 90, 3], activation="relu", dtype=dtype, weight_init="he",
+                              rng=3)
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((64, 201)).astype(dtype)
+    t = rng.integers(0, 3, 64)
+    params = {}
+    try:
+        for threads in (1, 2, 3):
+            # on the kernels directly: set_num_threads caps at this machine's CPUs
+            _kernels.impl.set_num_threads(threads)
+            fitted = nncore.Network.from_params(net.params, activation="relu", dtype=dtype)
+            fitted.fit(x, t, epochs=3, batch_size=32, optimizer=make_optimizer(), rng=0)
+            params[threads] = fitted.params
+    finally:
+        nncore.set_num_threads(1)
+    assert not np.array_equal(params[1]["W1"], net.params["W1"])  # it did train
+    for threads in (2, 3):
+        for key in params[1]:
+            np.testing.assert_array_equal(params[threads][key], params[1][key], err_msg=key)
+
+
 def test_num_threads_from_the_environment(tmp_path):
     code = "import nncore; print(nncore.get_num_threads())"
     for value, expected in (("2", {"1", "2"}), ("", {"1"})):
