@@ -59,11 +59,16 @@ cdef extern from "_kernels_simd.h" nogil:
         int vector_bytes
         int tile_rows
         int tile_vectors
+        int packed_min_rows_d
+        int packed_min_rows_f
         Py_ssize_t (*packed_size_d)(Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
         void (*pack_d)(const double *W, double *Wp, Py_ssize_t n_in, Py_ssize_t n_out,
                        Py_ssize_t k0, Py_ssize_t k1) noexcept nogil
         void (*tile_d)(const double *x, Py_ssize_t ldx, const double *Wp, const double *b,
                        double *out, Py_ssize_t n_in, Py_ssize_t n_out, int rows) noexcept nogil
+        void (*pack_narrow_d)(const double *W, double *Wt, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
+        void (*tile_w_d)(const double *x, Py_ssize_t ldx, const double *W, const double *Wt, const double *b,
+                         double *out, Py_ssize_t n_in, Py_ssize_t n_out, int rows) noexcept nogil
         Py_ssize_t (*packed_pad_size_d)(Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
         void (*pack_pad_d)(const double *W, double *Wp, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
         void (*tile_t_d)(const double *x, Py_ssize_t ldx, const double *Wp, double *out, Py_ssize_t n_in,
@@ -88,6 +93,9 @@ cdef extern from "_kernels_simd.h" nogil:
                        Py_ssize_t k0, Py_ssize_t k1) noexcept nogil
         void (*tile_f)(const float *x, Py_ssize_t ldx, const float *Wp, const float *b,
                        float *out, Py_ssize_t n_in, Py_ssize_t n_out, int rows) noexcept nogil
+        void (*pack_narrow_f)(const float *W, float *Wt, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
+        void (*tile_w_f)(const float *x, Py_ssize_t ldx, const float *W, const float *Wt, const float *b,
+                         float *out, Py_ssize_t n_in, Py_ssize_t n_out, int rows) noexcept nogil
         Py_ssize_t (*packed_pad_size_f)(Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
         void (*pack_pad_f)(const float *W, float *Wp, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil
         void (*tile_t_f)(const float *x, Py_ssize_t ldx, const float *Wp, float *out, Py_ssize_t n_in,
@@ -254,6 +262,31 @@ cdef inline void _tile(Kernels k, const floating *x, Py_ssize_t ldx, const float
         k.tile_f(x, ldx, Wp, b, out, n_in, n_out, rows)
     else:
         k.tile_d(x, ldx, Wp, b, out, n_in, n_out, rows)
+
+
+cdef inline int _packed_min_rows(Kernels k, const floating *dummy) noexcept nogil:
+    """Fewest rows for which the forward tiles take W packed whole (fewer: tile_w)."""
+    if floating is float:
+        return k.packed_min_rows_f
+    else:
+        return k.packed_min_rows_d
+
+
+cdef inline void _pack_narrow(Kernels k, const floating *W, floating *Wt, Py_ssize_t n_in,
+                              Py_ssize_t n_out) noexcept nogil:
+    if floating is float:
+        k.pack_narrow_f(W, Wt, n_in, n_out)
+    else:
+        k.pack_narrow_d(W, Wt, n_in, n_out)
+
+
+cdef inline void _tile_w(Kernels k, const floating *x, Py_ssize_t ldx, const floating *W,
+                         const floating *Wt, const floating *b, floating *out, Py_ssize_t n_in,
+                         Py_ssize_t n_out, int rows) noexcept nogil:
+    if floating is float:
+        k.tile_w_f(x, ldx, W, Wt, b, out, n_in, n_out, rows)
+    else:
+        k.tile_w_d(x, ldx, W, Wt, b, out, n_in, n_out, rows)
 
 
 cdef inline Py_ssize_t _packed_pad_size(Kernels k, floating *dummy, Py_ssize_t n_in,
@@ -472,18 +505,25 @@ cdef void _dense_rows(Kernels k, const floating *x, const floating *W, const flo
     """
     cdef Py_ssize_t i = 0, r
     cdef floating *own = NULL
+    cdef bint whole = Wp != NULL or n >= _packed_min_rows(k, W)
     if n >= k.tile_rows and n_in > 0 and n_out > 0:
         if Wp == NULL:
             own = <floating *>malloc(_packed_size(k, own, n_in, n_out) * sizeof(floating))
             if own != NULL:
-                _pack(k, W, own, n_in, n_out)
+                if whole:
+                    _pack(k, W, own, n_in, n_out)
+                else:
+                    _pack_narrow(k, W, own, n_in, n_out)
             Wp = own
         if Wp != NULL:
             # whole tiles, then one of half as many rows if that many are left
             i = n // k.tile_rows * k.tile_rows
             if n - i >= k.tile_rows // 2 and k.tile_rows // 2 > 1:
                 i += k.tile_rows // 2
-            _tile(k, x, n_in, Wp, b, out, n_in, n_out, <int>i)
+            if whole:
+                _tile(k, x, n_in, Wp, b, out, n_in, n_out, <int>i)
+            else:
+                _tile_w(k, x, n_in, W, Wp, b, out, n_in, n_out, <int>i)
             if act == ACT_SOFTMAX:
                 _softmax_block(k, out, i, n_out)
             else:  # elementwise: the tiles' rows are one run of values
@@ -843,7 +883,7 @@ cdef class Forward:
         n_chunks = (n + chunk - 1) // chunk
         rows = n if n < chunk else chunk
         stride = rows * self.max_width
-        if n >= k.tile_rows:
+        if n >= k.tile_rows and n >= _packed_min_rows(k, outp):
             # every layer's W packed once per call, shared by all chunks of rows
             for l in range(self.n_layers):
                 total += _packed_size(k, <floating *>NULL, self.sizes[l], self.sizes[l + 1])

@@ -68,6 +68,20 @@ static T *FN(pack_panels)(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out, pt
     return Wp;
 }
 
+/* Rows [k0, k1) of the narrow columns as rows of W's transpose, kpad long; the
+ * share that ends at n_in also writes their zero padding */
+static void FN(pack_narrow_rows)(const T *W, T *Wt, ptrdiff_t n_in, ptrdiff_t n_out,
+                                 ptrdiff_t k0, ptrdiff_t k1)
+{
+    const ptrdiff_t n_main = n_out / L * L, kpad = (n_in + L - 1) / L * L;
+    ptrdiff_t j, k;
+    for (k = k0; k < k1; k++)
+        for (j = n_main; j < n_out; j++) Wt[(j - n_main) * kpad + k] = W[k * n_out + j];
+    if (k1 == n_in)
+        for (j = n_main; j < n_out; j++)
+            for (k = n_in; k < kpad; k++) Wt[(j - n_main) * kpad + k] = 0;
+}
+
 /* Rows [k0, k1) of W into their places in the packed layout (the main columns'
  * panels, as pack_panels lays them out, then the narrow columns' rows of W's
  * transpose); the share that ends at n_in also writes the narrow rows' zero
@@ -77,7 +91,7 @@ static void FN(pack)(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff
 {
     const ptrdiff_t n_main = n_out / L * L, kpad = (n_in + L - 1) / L * L;
     T *const narrow = Wp + n_in * n_main;
-    ptrdiff_t j0, j, k, c;
+    ptrdiff_t j0, k, c;
     for (j0 = 0; j0 < n_main;) {
         const ptrdiff_t P = n_main - j0 < TILE_VECTORS * L ? n_main - j0 : TILE_VECTORS * L;
         T *q = Wp + j0 * n_in + k0 * P; /* the panels before hold n_in x j0 values */
@@ -89,11 +103,14 @@ static void FN(pack)(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff
                 for (c = 0; c < P; c++) q[c] = W[k * n_out + j0 + c];
         j0 += P;
     }
-    for (k = k0; k < k1; k++)
-        for (j = n_main; j < n_out; j++) narrow[(j - n_main) * kpad + k] = W[k * n_out + j];
-    if (k1 == n_in)
-        for (j = n_main; j < n_out; j++)
-            for (k = n_in; k < kpad; k++) narrow[(j - n_main) * kpad + k] = 0;
+    FN(pack_narrow_rows)(W, narrow, n_in, n_out, k0, k1);
+}
+
+/* The narrow columns alone, as pack() lays them out after the panels, at Wt: what
+ * tile_w() reads besides W itself */
+static void FN(pack_narrow)(const T *W, T *Wt, ptrdiff_t n_in, ptrdiff_t n_out)
+{
+    FN(pack_narrow_rows)(W, Wt, n_in, n_out, 0, n_in);
 }
 
 /* Values of k per block of a panel: a block of packed W (KC_BLOCK x up to
@@ -118,14 +135,14 @@ ALWAYS_INLINE void FN(store_part)(T *p, V v, int n)
     for (l = 0; l < n; l++) p[l] = t[l];
 }
 
-/* rows x nv vectors of columns, k in [k0, k1), on a packed panel nv vectors wide;
- * x's value for row r and k is x[r * xs_r + k * xs_k] (x or its transpose).  The
+/* rows x nv vectors of columns, k in [k0, k1), on a panel of W whose row k starts at
+ * Wp + k * ldw (packed: ldw = nv * L; W itself: n_out); x's value for row r and k is x[r * xs_r + k * xs_k] (x or its transpose).  The
  * sums start from init (the bias, ld_init 0; or the sums of the block before,
  * stored in out, ld_init n_out; or zero, init NULL) and end in out.  Of the last
  * vector only `last` lanes are columns (L: all of it).  A sum stored and loaded
  * back is unchanged, so blocking k keeps every sum's order and roundings. */
 ALWAYS_INLINE void FN(panel)(const T *x, ptrdiff_t xs_r, ptrdiff_t xs_k, const T *Wp,
-                             const T *init, ptrdiff_t ld_init, T *out, ptrdiff_t n_out,
+                             const ptrdiff_t ldw, const T *init, ptrdiff_t ld_init, T *out, ptrdiff_t n_out,
                              ptrdiff_t k0, ptrdiff_t k1, const int rows, const int nv,
                              const int last)
 {
@@ -147,7 +164,7 @@ ALWAYS_INLINE void FN(panel)(const T *x, ptrdiff_t xs_r, ptrdiff_t xs_k, const T
     for (k = k0; k < k1; k++) {
         V w[TILE_VECTORS];
 #pragma GCC unroll 4
-        for (v = 0; v < nv; v++) w[v] = FN(load)(Wp + (k * nv + v) * L);
+        for (v = 0; v < nv; v++) w[v] = FN(load)(Wp + k * ldw + v * L);
 #pragma GCC unroll 8
         for (r = 0; r < rows; r++) {
             const V xb = SPLAT(x[r * xs_r + k * xs_k]);
@@ -170,12 +187,12 @@ ALWAYS_INLINE void FN(panel)(const T *x, ptrdiff_t xs_r, ptrdiff_t xs_k, const T
 /* panel() on R rows from row i: the sums start from b (NULL: zero) in the first
  * block of k, from out in the next */
 ALWAYS_INLINE void FN(panel_at)(const T *x, ptrdiff_t xs_r, ptrdiff_t xs_k, const T *Wp,
-                                const T *b, T *out, ptrdiff_t n_out, ptrdiff_t j0,
+                                const ptrdiff_t ldw, const T *b, T *out, ptrdiff_t n_out, ptrdiff_t j0,
                                 ptrdiff_t k0, ptrdiff_t k1, ptrdiff_t i, const int R,
                                 const int nv, const int last)
 {
     T *o = out + i * n_out + j0;
-    FN(panel)(x + i * xs_r, xs_r, xs_k, Wp, k0 ? o : b ? b + j0 : NULL, k0 ? n_out : 0, o,
+    FN(panel)(x + i * xs_r, xs_r, xs_k, Wp, ldw, k0 ? o : b ? b + j0 : NULL, k0 ? n_out : 0, o,
               n_out, k0, k1, R, nv, last);
 }
 
@@ -183,7 +200,7 @@ ALWAYS_INLINE void FN(panel_at)(const T *x, ptrdiff_t xs_r, ptrdiff_t xs_k, cons
  * tiles, then (the forward kernels) at most one tile of half as many rows, or
  * (any_rows) tiles of TILE_ROWS / 2, / 4, ... rows, as many as are left */
 ALWAYS_INLINE void FN(panel_rows)(const T *x, ptrdiff_t xs_r, ptrdiff_t xs_k, const T *Wp,
-                                  const T *b, T *out, ptrdiff_t n_in, ptrdiff_t n_out,
+                                  const ptrdiff_t ldw, const T *b, T *out, ptrdiff_t n_in, ptrdiff_t n_out,
                                   ptrdiff_t j0, int rows, const int nv, const int last,
                                   const int any_rows)
 {
@@ -191,27 +208,27 @@ ALWAYS_INLINE void FN(panel_rows)(const T *x, ptrdiff_t xs_r, ptrdiff_t xs_k, co
     do {
         k1 = n_in - k0 < KC_BLOCK ? n_in : k0 + KC_BLOCK;
         for (i = 0; i + TILE_ROWS <= rows; i += TILE_ROWS)
-            FN(panel_at)(x, xs_r, xs_k, Wp, b, out, n_out, j0, k0, k1, i, TILE_ROWS, nv, last);
+            FN(panel_at)(x, xs_r, xs_k, Wp, ldw, b, out, n_out, j0, k0, k1, i, TILE_ROWS, nv, last);
         if (!any_rows) {
             if (i < rows)
-                FN(panel_at)(x, xs_r, xs_k, Wp, b, out, n_out, j0, k0, k1, i, TILE_ROWS / 2, nv,
+                FN(panel_at)(x, xs_r, xs_k, Wp, ldw, b, out, n_out, j0, k0, k1, i, TILE_ROWS / 2, nv,
                              last);
         } else {
             if (rows - i >= TILE_ROWS / 2) {
-                FN(panel_at)(x, xs_r, xs_k, Wp, b, out, n_out, j0, k0, k1, i, TILE_ROWS / 2, nv,
+                FN(panel_at)(x, xs_r, xs_k, Wp, ldw, b, out, n_out, j0, k0, k1, i, TILE_ROWS / 2, nv,
                              last);
                 i += TILE_ROWS / 2;
             }
 #if TILE_ROWS >= 4
             if (rows - i >= TILE_ROWS / 4) {
-                FN(panel_at)(x, xs_r, xs_k, Wp, b, out, n_out, j0, k0, k1, i, TILE_ROWS / 4, nv,
+                FN(panel_at)(x, xs_r, xs_k, Wp, ldw, b, out, n_out, j0, k0, k1, i, TILE_ROWS / 4, nv,
                              last);
                 i += TILE_ROWS / 4;
             }
 #endif
 #if TILE_ROWS >= 8
             if (rows - i >= TILE_ROWS / 8)
-                FN(panel_at)(x, xs_r, xs_k, Wp, b, out, n_out, j0, k0, k1, i, TILE_ROWS / 8, nv,
+                FN(panel_at)(x, xs_r, xs_k, Wp, ldw, b, out, n_out, j0, k0, k1, i, TILE_ROWS / 8, nv,
                              last);
 #endif
         }
@@ -283,32 +300,53 @@ ALWAYS_INLINE void FN(narrow_rows)(const T *x, ptrdiff_t ldx, const T *Wt, const
 #define MC_BYTES 131072
 #define MC_ROWS 64
 
-static void FN(tile_block)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T *out,
-                           ptrdiff_t n_in, ptrdiff_t n_out, int rows)
+/* rows of x @ W + b on the main columns' panels, and on Wt, the narrow columns'
+ * rows of W's transpose.  Panels: ldw 0, W packed by pack() (panel after panel,
+ * each n_in x its width); else W itself, row stride ldw (n_out). */
+static void FN(tile_block)(const T *x, ptrdiff_t ldx, const T *Wp, const ptrdiff_t ldw,
+                           const T *Wt, const T *b, T *out, ptrdiff_t n_in, ptrdiff_t n_out,
+                           int rows)
 {
     const ptrdiff_t n_main = n_out / L * L;
     ptrdiff_t j0 = 0;
     int i;
     while (j0 < n_main) {
         const int nv = (n_main - j0) / L < TILE_VECTORS ? (int)((n_main - j0) / L) : TILE_VECTORS;
+        const ptrdiff_t ld = ldw ? ldw : nv * L;
         switch (nv) {
-        case 1: FN(panel_rows)(x, ldx, 1, Wp, b, out, n_in, n_out, j0, rows, 1, L, 0); break;
+        case 1: FN(panel_rows)(x, ldx, 1, Wp, ld, b, out, n_in, n_out, j0, rows, 1, L, 0); break;
 #if TILE_VECTORS > 2
-        case 2: FN(panel_rows)(x, ldx, 1, Wp, b, out, n_in, n_out, j0, rows, 2, L, 0); break;
+        case 2: FN(panel_rows)(x, ldx, 1, Wp, ld, b, out, n_in, n_out, j0, rows, 2, L, 0); break;
 #endif
         default:
-            FN(panel_rows)(x, ldx, 1, Wp, b, out, n_in, n_out, j0, rows, TILE_VECTORS, L, 0);
+            FN(panel_rows)(x, ldx, 1, Wp, ld, b, out, n_in, n_out, j0, rows, TILE_VECTORS, L, 0);
             break;
         }
-        Wp += n_in * nv * L;
+        Wp += ldw ? nv * L : n_in * nv * L;
         j0 += nv * L;
     }
     if (j0 < n_out) {
         for (i = 0; i + TILE_ROWS <= rows; i += TILE_ROWS)
-            FN(narrow_rows)(x + i * ldx, ldx, Wp, b, out + i * n_out, n_in, n_out, j0, TILE_ROWS);
+            FN(narrow_rows)(x + i * ldx, ldx, Wt, b, out + i * n_out, n_in, n_out, j0, TILE_ROWS);
         if (i < rows)
-            FN(narrow_rows)(x + i * ldx, ldx, Wp, b, out + i * n_out, n_in, n_out, j0,
+            FN(narrow_rows)(x + i * ldx, ldx, Wt, b, out + i * n_out, n_in, n_out, j0,
                             TILE_ROWS / 2);
+    }
+}
+
+/* tile() and tile_w(): blocks of rows whose x stays in L2 */
+static void FN(tile_blocks)(const T *x, ptrdiff_t ldx, const T *Wp, const ptrdiff_t ldw,
+                            const T *Wt, const T *b, T *out, ptrdiff_t n_in, ptrdiff_t n_out,
+                            int rows)
+{
+    const ptrdiff_t fit = MC_BYTES / ((n_in > 0 ? n_in : 1) * (ptrdiff_t)sizeof(T));
+    const int mc = fit >= MC_ROWS ? MC_ROWS
+                   : fit >= TILE_ROWS ? (int)(fit / TILE_ROWS * TILE_ROWS) : TILE_ROWS;
+    int i0, mr;
+    for (i0 = 0; i0 < rows; i0 += mr) {
+        mr = rows - i0 > mc ? mc : rows - i0;
+        FN(tile_block)(x + (ptrdiff_t)i0 * ldx, ldx, Wp, ldw, Wt, b, out + (ptrdiff_t)i0 * n_out,
+                       n_in, n_out, mr);
     }
 }
 
@@ -318,15 +356,16 @@ static void FN(tile_block)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T
 static void FN(tile)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T *out,
                      ptrdiff_t n_in, ptrdiff_t n_out, int rows)
 {
-    const ptrdiff_t fit = MC_BYTES / ((n_in > 0 ? n_in : 1) * (ptrdiff_t)sizeof(T));
-    const int mc = fit >= MC_ROWS ? MC_ROWS
-                   : fit >= TILE_ROWS ? (int)(fit / TILE_ROWS * TILE_ROWS) : TILE_ROWS;
-    int i0, mr;
-    for (i0 = 0; i0 < rows; i0 += mr) {
-        mr = rows - i0 > mc ? mc : rows - i0;
-        FN(tile_block)(x + (ptrdiff_t)i0 * ldx, ldx, Wp, b, out + (ptrdiff_t)i0 * n_out, n_in,
-                       n_out, mr);
-    }
+    FN(tile_blocks)(x, ldx, Wp, 0, Wp + n_in * (n_out / L * L), b, out, n_in, n_out, rows);
+}
+
+/* tile() reading the main columns from W itself (C order) and the narrow ones from
+ * Wt, packed by pack_narrow(): for a few rows, where packing all of W would cost
+ * more than the tiles gain from it.  The same sums in the same order. */
+static void FN(tile_w)(const T *x, ptrdiff_t ldx, const T *W, const T *Wt, const T *b, T *out,
+                       ptrdiff_t n_in, ptrdiff_t n_out, int rows)
+{
+    FN(tile_blocks)(x, ldx, W, n_out, Wt, b, out, n_in, n_out, rows);
 }
 
 /* ------------------------------------------------------------------ x transposed
@@ -364,17 +403,17 @@ static void FN(tile_t)(const T *x, ptrdiff_t ldx, const T *Wp, T *out, ptrdiff_t
             const int last = j0 + nv * L > n_out ? (int)(n_out - j0 - (nv - 1) * L) : L;
             switch (nv) {
             case 1:
-                FN(panel_rows)(x + i0, 1, ldx, Wq, NULL, out + i0 * n_out, n_in, n_out, j0, mr,
+                FN(panel_rows)(x + i0, 1, ldx, Wq, nv * L, NULL, out + i0 * n_out, n_in, n_out, j0, mr,
                                1, last, 1);
                 break;
 #if TILE_VECTORS > 2
             case 2:
-                FN(panel_rows)(x + i0, 1, ldx, Wq, NULL, out + i0 * n_out, n_in, n_out, j0, mr,
+                FN(panel_rows)(x + i0, 1, ldx, Wq, nv * L, NULL, out + i0 * n_out, n_in, n_out, j0, mr,
                                2, last, 1);
                 break;
 #endif
             default:
-                FN(panel_rows)(x + i0, 1, ldx, Wq, NULL, out + i0 * n_out, n_in, n_out, j0, mr,
+                FN(panel_rows)(x + i0, 1, ldx, Wq, nv * L, NULL, out + i0 * n_out, n_in, n_out, j0, mr,
                                TILE_VECTORS, last, 1);
                 break;
             }

@@ -14,6 +14,11 @@ KERNEL(void, pack, (const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_
  * most one half tile, W packed by pack */
 KERNEL(void, tile, (const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T *out, ptrdiff_t n_in,
                     ptrdiff_t n_out, int rows))
+/* tile on W as it is (C order) for the main columns and on the narrow columns
+ * alone packed by pack_narrow (into at most packed_size values) */
+KERNEL(void, pack_narrow, (const T *W, T *Wt, ptrdiff_t n_in, ptrdiff_t n_out))
+KERNEL(void, tile_w, (const T *x, ptrdiff_t ldx, const T *W, const T *Wt, const T *b, T *out,
+                      ptrdiff_t n_in, ptrdiff_t n_out, int rows))
 /* the weight gradient x^T @ W (x: n_in x rows, stride ldx), W packed by pack_pad;
  * any number of rows */
 KERNEL(ptrdiff_t, packed_pad_size, (ptrdiff_t n_in, ptrdiff_t n_out))

@@ -9,6 +9,11 @@
  * of W loaded for one k and the broadcast x must fit, or the tile spills.
  *   SSE2, AVX2 (16 registers): 4 rows x 3 vectors = 12 accumulators + 3 + 1.
  *   AVX-512, NEON (32 registers): 8 rows x 3 vectors = 24 accumulators + 3 + 1.
+ *
+ * PACKED_MIN_ROWS_D/F: from how many rows packing W whole pays for itself; fewer
+ * rows read W as it is.  Measured for 784x50 (predict of 784-50-100-10) on a Zen 3,
+ * where the two ways break even at about 28 (float32) and 80 (float64) rows on
+ * SSE2, and 35 and 12 on AVX2.
  */
 #include <math.h>
 #include <stddef.h>
@@ -25,6 +30,9 @@
 #define VBYTES 64
 #define TILE_ROWS 8
 #define TILE_VECTORS 3
+/* fewest rows packed whole (not measured: from two tiles of rows on) */
+#define PACKED_MIN_ROWS_D 16
+#define PACKED_MIN_ROWS_F 16
 #define ROW_VECTORS 8
 #if NNCORE_AVX512_ON_AVX2
 /* a test build (setup.py): each 512-bit multiply-add as two 256-bit ones, fused
@@ -54,6 +62,8 @@
 #define VBYTES 32
 #define TILE_ROWS 4
 #define TILE_VECTORS 3
+#define PACKED_MIN_ROWS_D 12
+#define PACKED_MIN_ROWS_F 32
 #define ROW_VECTORS 6
 #define FMA_D(a, x, w) ((V)_mm256_fmadd_pd((__m256d)(x), (__m256d)(w), (__m256d)(a)))
 #define FMA_F(a, x, w) ((V)_mm256_fmadd_ps((__m256)(x), (__m256)(w), (__m256)(a)))
@@ -67,6 +77,9 @@
 #define VBYTES 16
 #define TILE_ROWS 8
 #define TILE_VECTORS 3
+/* fewest rows packed whole (not measured: from two tiles of rows on) */
+#define PACKED_MIN_ROWS_D 16
+#define PACKED_MIN_ROWS_F 16
 #define ROW_VECTORS 8
 #define FMA_D(a, x, w) ((V)vfmaq_f64((float64x2_t)(a), (float64x2_t)(x), (float64x2_t)(w)))
 #define FMA_F(a, x, w) ((V)vfmaq_f32((float32x4_t)(a), (float32x4_t)(x), (float32x4_t)(w)))
@@ -84,6 +97,8 @@
 #define VBYTES 16
 #define TILE_ROWS 4
 #define TILE_VECTORS 3
+#define PACKED_MIN_ROWS_D 64
+#define PACKED_MIN_ROWS_F 24
 #define ROW_VECTORS 8
 /* no FMA: rounded twice, in the same order everywhere (contraction is off) */
 #define FMA_D(a, x, w) ((a) + (x) * (w))
@@ -98,6 +113,9 @@
 #define VBYTES 0
 #define TILE_ROWS 4
 #define TILE_VECTORS 1
+/* fewest rows packed whole (plain loops: the packed weights are W itself) */
+#define PACKED_MIN_ROWS_D 4
+#define PACKED_MIN_ROWS_F 4
 #endif
 
 #define CAT3_(a, b, c) a##_##b##_##c
@@ -180,6 +198,8 @@ const nncore_kernels TABLE_NAME(LEVEL_SUFFIX) = {
     .vector_bytes = VBYTES,
     .tile_rows = TILE_ROWS,
     .tile_vectors = TILE_VECTORS,
+    .packed_min_rows_d = PACKED_MIN_ROWS_D,
+    .packed_min_rows_f = PACKED_MIN_ROWS_F,
 #define KERNEL(ret, name, params) .name##_d = CAT3(name, d, LEVEL_SUFFIX),
 #define T double
 #include "_kernels_fields.h"

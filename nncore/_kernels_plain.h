@@ -33,6 +33,18 @@ static void FN(tile)(const T *x, ptrdiff_t ldx, const T *Wp, const T *b, T *out,
     for (r = 0; r < rows; r++) FN(row)(x + r * ldx, Wp, b, out + r * n_out, n_in, n_out);
 }
 
+static void FN(pack_narrow)(const T *W, T *Wt, ptrdiff_t n_in, ptrdiff_t n_out)
+{
+    (void)W, (void)Wt, (void)n_in, (void)n_out; /* tile_w reads W alone */
+}
+
+static void FN(tile_w)(const T *x, ptrdiff_t ldx, const T *W, const T *Wt, const T *b, T *out,
+                       ptrdiff_t n_in, ptrdiff_t n_out, int rows)
+{
+    (void)Wt;
+    FN(tile)(x, ldx, W, b, out, n_in, n_out, rows);
+}
+
 static ptrdiff_t FN(packed_pad_size)(ptrdiff_t n_in, ptrdiff_t n_out)
 {
     return n_in * n_out;

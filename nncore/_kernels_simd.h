@@ -33,6 +33,9 @@ typedef struct nncore_kernels {
                                tile_d/f take whole tiles' rows plus at most one half
                                tile, tile_t_d/f any number of rows */
     int tile_vectors;       /* vectors of output columns in a packed tile */
+    /* fewest rows for which the forward tiles take W packed whole (tile); fewer
+       read W as it is (tile_w): float64, float32 */
+    int packed_min_rows_d, packed_min_rows_f;
     /* float64 kernels, named <kernel>_d, then float32 ones, <kernel>_f */
 #define KERNEL(ret, name, params) ret(*name##_d) params;
 #define T double

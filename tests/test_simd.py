@@ -118,7 +118,8 @@ def test_each_level_matches_the_oracle(level, dtype, sizes):
 @pytest.mark.parametrize("sizes", WIDTHS)
 def test_each_level_keeps_a_rows_result_independent_of_its_batch(level, dtype, sizes,
                                                                  activation):
-    """Tiles, the half tile and the one-row kernel give the same bits at every level; so
+    """Tiles on packed W, tiles on W as it is, the half tile and the one-row kernel give
+    the same bits at every level; so
     does the vector sigmoid, whether a value falls in its lockstep blocks, its single
     vectors or its zero-padded last vector."""
     net = nncore.Network.init(sizes, activation=activation, dtype=dtype, weight_init=0.5,
@@ -127,7 +128,9 @@ def test_each_level_keeps_a_rows_result_independent_of_its_batch(level, dtype, s
     whole = net.predict(x)
     for i in (0, 7, 64, 130):
         np.testing.assert_array_equal(net.predict(x[i]), whole[i])
-    for start, stop in ((3, 12), (60, 66), (1, 130), (125, 131)):
+    # (batches below each level's packed_min_rows read W unpacked, larger ones packed)
+    for start, stop in ((3, 12), (60, 66), (1, 130), (125, 131), (0, 11), (0, 23), (0, 31),
+                        (0, 63)):
         np.testing.assert_array_equal(net.predict(x[start:stop]), whole[start:stop])
     try:
         nncore.set_num_threads(2)
