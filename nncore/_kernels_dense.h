@@ -89,7 +89,7 @@ static void FN(pack_narrow_rows)(const T *W, T *Wt, ptrdiff_t n_in, ptrdiff_t n_
 static void FN(pack)(const T *W, T *Wp, ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t k0,
                      ptrdiff_t k1)
 {
-    const ptrdiff_t n_main = n_out / L * L, kpad = (n_in + L - 1) / L * L;
+    const ptrdiff_t n_main = n_out / L * L;
     T *const narrow = Wp + n_in * n_main;
     ptrdiff_t j0, k, c;
     for (j0 = 0; j0 < n_main;) {
